@@ -3,6 +3,7 @@
 # so nothing can be pulled). An image is rebuilt only when it is missing or when
 # its recipe (this script) changed: the recipe hash is stored as an image label.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 releases=("${@:-bookworm trixie}")
 read -r -a releases <<<"${releases[*]}"
@@ -17,7 +18,9 @@ packages=(
   pamtester libpwquality-tools
 )
 
-recipe_hash=$( { cat "$0"; printf '%s\n' "${packages[@]}"; } | sha256sum | cut -c1-16)
+# Bump when the way the base image is made changes (debootstrap options, masks, ...).
+base_recipe_version=1
+recipe_hash=$( { echo "$base_recipe_version"; printf '%s\n' "${packages[@]}"; } | sha256sum | cut -c1-16)
 
 command -v debootstrap >/dev/null || {
   echo "debootstrap missing: installing it from Debian's archive" >&2
@@ -52,6 +55,27 @@ build_one() {
   echo "built $tag"
 }
 
+# keel-test/moto: a moto server image for scenarios whose hosts must reach the AWS
+# stand-in over a private network. Built FROM the bookworm image, so after it.
+build_moto() {
+  local tag="keel-test/moto:latest" hash current
+  hash=$( { cat docker/moto/Dockerfile; echo "$recipe_hash"; } | sha256sum | cut -c1-16)
+  current=$(docker image inspect -f '{{ index .Config.Labels "keel.recipe" }}' "$tag" 2>/dev/null || true)
+  if [[ $current == "$hash" ]]; then
+    echo "$tag is up to date (recipe $hash)"
+    return 0
+  fi
+  echo "building $tag (recipe $hash)"
+  local context
+  context=$(mktemp -d /tmp/keel-moto-context.XXXXXX)
+  cp docker/moto/Dockerfile "$context/"
+  # pip inside the build must trust the same CAs as this machine (TLS may be intercepted).
+  cp "${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}" "$context/host-ca.crt"
+  docker build -q --label "keel.recipe=$hash" -t "$tag" "$context" >/dev/null || { rm -rf "$context"; return 1; }
+  rm -rf "$context"
+  echo "built $tag"
+}
+
 pids=()
 for release in "${releases[@]}"; do
   build_one "$release" &
@@ -59,4 +83,7 @@ for release in "${releases[@]}"; do
 done
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+if ((status == 0)) && [[ " ${releases[*]} " == *" bookworm "* ]]; then
+  build_moto || status=1
+fi
 exit $status
