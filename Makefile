@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 
-.PHONY: all venv images lint unit integration pytest molecule test demo bench clean docs-check
+.PHONY: all venv images lint pytest molecule test demo bench clean docs
 
 all: test
 
@@ -48,6 +48,10 @@ demo: venv images
 
 bench: venv
 	$(BIN)/python benchmarks/lookup_fleet.py
+
+# Regenerate files derived from the roles' argument specs (a test fails when they drift).
+docs: venv
+	$(BIN)/python scripts/role_docs.py
 
 clean:
 	rm -rf $(VENV) .collections build .pytest_cache .ruff_cache

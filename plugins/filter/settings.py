@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import SettingError, settings_from_parameters
+from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import (
+    PARAMETER_STORE_ROLES,
+    SettingError,
+    settings_from_parameters,
+)
 
 DOCUMENTATION = r"""
 name: settings
@@ -49,10 +53,8 @@ _value:
   type: dict
 """
 
-DEFAULT_ROLES = ("auditd", "pam", "ufw", "ssm_agent")
 
-
-def settings(parameters, path, roles=DEFAULT_ROLES):
+def settings(parameters, path, roles=PARAMETER_STORE_ROLES):
     if not isinstance(parameters, dict):
         raise AnsibleFilterError("keel.ssm.settings: input must be a dict of parameter name to value")
     try:

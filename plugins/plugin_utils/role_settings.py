@@ -19,6 +19,8 @@ ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 INT_PATTERN = re.compile(r"^[-+]?\d+$")
+# Roles whose settings the baseline reads from <path>/<role>/<setting>.
+PARAMETER_STORE_ROLES = ("auditd", "pam", "ufw", "ssm_agent")
 
 
 class SettingError(ValueError):
