@@ -137,9 +137,10 @@ class Broker:
     """The server. `watch` is (pid, start) of the run it belongs to, or None for the
     TTL broker that lives until its last value expires."""
 
-    def __init__(self, path, watch=None, store=None):
+    def __init__(self, path, watch=None, store=None, idle_exit=IDLE_EXIT):
         self.path = path
         self.watch = watch
+        self.idle_exit = idle_exit
         self.store = store or Store()
         self.uid = os.getuid()
         self.active = 0
@@ -176,7 +177,7 @@ class Broker:
         if self.watch is not None:
             return not process_alive(*self.watch)
         with self._lock:
-            idle = self.active == 0 and time.monotonic() - self.last_activity > IDLE_EXIT
+            idle = self.active == 0 and time.monotonic() - self.last_activity > self.idle_exit
         return idle and self.store.expire() == 0
 
     def stop(self):
@@ -259,6 +260,7 @@ def main(argv=None):
     parser.add_argument("--ready-fd", type=int, required=True)
     parser.add_argument("--watch-pid", type=int)
     parser.add_argument("--watch-start", default="")
+    parser.add_argument("--idle-exit", type=float, default=IDLE_EXIT)
     args = parser.parse_args(argv)
 
     # Detach from whoever started us (a short-lived Ansible worker): the intermediate
@@ -269,7 +271,7 @@ def main(argv=None):
     os.chdir("/")
     watch = (args.watch_pid, args.watch_start) if args.watch_pid else None
     try:
-        broker = Broker(args.socket, watch=watch).bind()
+        broker = Broker(args.socket, watch=watch, idle_exit=args.idle_exit).bind()
     except OSError as exc:
         os.write(args.ready_fd, f"error {exc.strerror}\n".encode())
         os._exit(1)

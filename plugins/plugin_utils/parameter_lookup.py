@@ -94,7 +94,7 @@ def check_request(terms, options, default_given=False):
             if bypath:
                 if ":" in text:
                     raise LookupRuleError(f"term {text!r}: a path takes no ':version' or ':label' selector")
-                checked.append(Term(text, check_parameter_path(text, field=f"term {text!r}")))
+                checked.append(Term(text, check_parameter_path(text, field="term")))
             else:
                 name, selector = split_selector(text)
                 checked.append(Term(text, name, selector))

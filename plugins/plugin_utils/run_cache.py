@@ -137,11 +137,14 @@ class BrokerConnection:
         self.sock.close()
 
 
-def _start_broker(path, watch):
+def start_broker(path, watch, extra_args=()):
+    """Start the broker script detached (its own session, no inherited descriptors but
+    the readiness pipe) and wait until it listens on path."""
     read_fd, write_fd = os.pipe()
     command = [sys.executable, "-E", "-s", BROKER_SCRIPT, "--socket", path, "--ready-fd", str(write_fd)]
     if watch:
         command += ["--watch-pid", str(watch[0]), "--watch-start", str(watch[1])]
+    command += list(extra_args)
     try:
         process = subprocess.Popen(
             command,
@@ -198,7 +201,7 @@ def connect(ttl=False):
         sweep_stale(scope_dir)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        _start_broker(path, watch=run)
+        start_broker(path, watch=run)
         return BrokerConnection(path)
     finally:
         os.close(lock_fd)
