@@ -168,7 +168,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.connection import (
     aws_client,
     connection_params,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, redact
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error, redact
 from ansible_collections.keel.ssm.plugins.plugin_utils import parameter_lookup as pl
 from ansible_collections.keel.ssm.plugins.plugin_utils import run_cache
 
@@ -181,6 +181,7 @@ except ImportError:  # pragma: no cover - removed in a future ansible-core
 
 
 display = Display()
+_CLIENTS = {}
 
 LOOKUP_OPTIONS = (
     "decrypt",
@@ -208,12 +209,12 @@ class LookupModule(LookupBase):
             if not checked:
                 return []
             shaper = pl.Shaper(options, default=self.get_option("default"), default_given=default_given)
+            secrets = shaper.secrets  # filled as values are shaped: every message is redacted with it
             outcomes = self._outcomes(checked, options, params)
             if options["bypath"]:
                 results = [shaper.by_path(term, outcomes[term.key]) for term in checked]
             else:
                 results = [shaper.by_name(term, outcomes[term.key]) for term in checked]
-            secrets = shaper.secrets
             for warning in shaper.warnings:
                 display.warning(f"keel.ssm.parameter: {redact(warning, secrets)}")
         except (pl.LookupRuleError, ConnectionOptionError, KeelAWSError) as exc:
@@ -232,14 +233,19 @@ class LookupModule(LookupBase):
             else:
                 term.key = pl.name_key(identity, decrypt, term, ttl)
             by_key[term.key] = term
-        clients = []
+        client_key = (identity, params["retry_mode"], params["max_attempts"])
 
         def client():
-            if not clients:
+            # One client per identity per process: building one costs ~0.25 s, and a fork
+            # that leads several fetches (one lookup call per name) reuses it.
+            if client_key not in _CLIENTS:
                 if not HAS_BOTO3:
                     raise pl.LookupRuleError(f"boto3 and botocore are required on the controller: {BOTO3_IMPORT_ERROR}")
-                clients.append(aws_client(params))
-            return clients[0]
+                try:
+                    _CLIENTS[client_key] = aws_client(params)
+                except aws_errors() as exc:  # no region, unknown profile, ...
+                    raise map_aws_error(exc, "creating the SSM client") from None
+            return _CLIENTS[client_key]
 
         def fetch(keys):
             if options["bypath"]:

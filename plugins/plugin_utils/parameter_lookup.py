@@ -23,7 +23,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.connection import connect
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.module_utils.parameters import (
     GET_PARAMETERS_BATCH,
-    chunks,
     get_parameters,
     get_parameters_by_path,
 )
@@ -127,6 +126,23 @@ def _found(parameter):
     return {"s": "found", "v": parameter["Value"], "t": parameter.get("Type", "String")}
 
 
+def plan_batches(requested):
+    """Batches of at most 10 in which no parameter name appears twice (say, 'db' and
+    'db:3'), so every result maps to the one request that produced it even when the
+    response carries no "Selector" (moto's does not)."""
+    batches = []
+    for name in dict.fromkeys(requested):
+        base = name.partition(":")[0]
+        for batch, bases in batches:
+            if len(batch) < GET_PARAMETERS_BATCH and base not in bases:
+                batch.append(name)
+                bases.add(base)
+                break
+        else:
+            batches.append(([name], {base}))
+    return [batch for batch, _bases in batches]
+
+
 def fetch_names(client, requested, decrypt, on_call=None):
     """{requested: outcome} for names with optional selectors, 10 per GetParameters.
 
@@ -134,7 +150,7 @@ def fetch_names(client, requested, decrypt, on_call=None):
     again name by name, so only the denied names get the denied outcome.
     """
     outcomes = {}
-    for batch in chunks(dict.fromkeys(requested), GET_PARAMETERS_BATCH):
+    for batch in plan_batches(requested):
         try:
             found, invalid = get_parameters(client, batch, decrypt=decrypt, on_call=on_call)
         except KeelAWSError as exc:

@@ -18,6 +18,7 @@ from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import (
     failure_outcome,
     name_key,
     path_key,
+    plan_batches,
 )
 
 SECRET = 'pa55-w0rd-"{{ not jinja }}"'
@@ -185,3 +186,10 @@ def test_empty_or_denied_path_follows_on_missing_and_on_denied():
     shaper = Shaper(options(bypath=True, on_denied="warn"))
     assert shaper.by_path(term, {"s": "denied", "m": "GetParametersByPath /none: AccessDeniedException"}) == {}
     assert shaper.warnings == ["skipped: access denied: GetParametersByPath /none: AccessDeniedException"]
+
+
+def test_batches_hold_ten_and_never_one_name_twice():
+    names = [f"/n{i}" for i in range(25)]
+    assert [len(batch) for batch in plan_batches(names)] == [10, 10, 5]
+    batches = plan_batches(["/db", "/db:1", "/db:stable", "/x", "/db"])
+    assert batches == [["/db", "/x"], ["/db:1"], ["/db:stable"]]
