@@ -17,7 +17,8 @@ from pathlib import Path
 from tests.helpers.moto_endpoint import FAKE_CREDENTIALS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-PLAYBOOK = REPO_ROOT / "tests" / "integration" / "playbooks" / "fleet.yml"
+PLAYBOOKS = REPO_ROOT / "tests" / "integration" / "playbooks"
+PLAYBOOK = PLAYBOOKS / "fleet.yml"
 VENV_BIN = Path(sys.executable).parent
 RECAP_LINE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 BROKER_SOCKET = re.compile(r"\((/[^()\s]*/run-\d+-\d*\.sock)\)")
@@ -46,7 +47,7 @@ def write_inventory(path, hosts, python=sys.executable):
 
 
 @dataclass
-class FleetResult:
+class PlaybookResult:
     returncode: int
     output: str
     seconds: float
@@ -63,25 +64,23 @@ class FleetResult:
         return sorted(set(BROKER_SOCKET.findall(self.output)))
 
 
-def run_fleet(
+def run_playbook(
+    playbook,
     workdir,
     endpoint_url,
-    names,
-    modes,
-    hosts=40,
+    inventory_args,
+    extra_vars,
     forks=10,
     verbosity=4,
     bin_dir=VENV_BIN,
     extra_env=None,
 ):
-    """Run the fleet playbook once; returns FleetResult (combined stdout+stderr)."""
+    """One ansible-playbook run from the repository root; returns PlaybookResult
+    (stdout and stderr together, as an operator would see them)."""
     workdir = Path(workdir)
-    out = workdir / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    python = str(Path(bin_dir) / "python")
-    inventory = write_inventory(workdir / "inventory.ini", hosts, python=python)
+    workdir.mkdir(parents=True, exist_ok=True)
     extra = workdir / "vars.json"
-    extra.write_text(json.dumps({"fleet_names": names, "fleet_modes": list(modes), "fleet_out": str(out)}))
+    extra.write_text(json.dumps(extra_vars), encoding="utf-8")
     env = dict(os.environ)
     env.update(FAKE_CREDENTIALS)
     env.update(
@@ -92,21 +91,13 @@ def run_fleet(
             "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"),
             "ANSIBLE_REMOTE_TEMP": str(workdir / "ansible-tmp"),
             "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORCE_COLOR": "0",
             "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
         }
     )
+    env.pop("ANSIBLE_FORCE_COLOR", None)
     env.update(extra_env or {})
-    command = [
-        str(Path(bin_dir) / "ansible-playbook"),
-        "-i",
-        str(inventory),
-        "-f",
-        str(forks),
-        "-e",
-        f"@{extra}",
-        str(PLAYBOOK),
-    ]
+    command = [str(Path(bin_dir) / "ansible-playbook"), *inventory_args, "-f", str(forks), "-e", f"@{extra}"]
+    command.append(str(playbook))
     if verbosity:
         command.append("-" + "v" * verbosity)
     started = time.monotonic()
@@ -119,7 +110,26 @@ def run_fleet(
         host: {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable), "failed": int(failed)}
         for host, ok, changed, unreachable, failed in RECAP_LINE.findall(output)
     }
-    return FleetResult(completed.returncode, output, seconds, recap)
+    return PlaybookResult(completed.returncode, output, seconds, recap)
+
+
+def run_fleet(workdir, endpoint_url, names, modes, hosts=40, forks=10, verbosity=4, bin_dir=VENV_BIN, extra_env=None):
+    """The fleet playbook over `hosts` local-connection hosts."""
+    workdir = Path(workdir)
+    out = workdir / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    inventory = write_inventory(workdir / "inventory.ini", hosts, python=str(Path(bin_dir) / "python"))
+    return run_playbook(
+        PLAYBOOK,
+        workdir,
+        endpoint_url,
+        ["-i", str(inventory)],
+        {"fleet_names": names, "fleet_modes": list(modes), "fleet_out": str(out)},
+        forks=forks,
+        verbosity=verbosity,
+        bin_dir=bin_dir,
+        extra_env=extra_env,
+    )
 
 
 def rendered(workdir, host, mode):
