@@ -131,7 +131,7 @@ EXAMPLES = r"""
     app_release: "{{ lookup('keel.ssm.parameter', '/app/prod/release:3') }}"
     app_flags: "{{ lookup('keel.ssm.parameter', '/app/prod/flags:stable', json=true) }}"
 
-- name: Everything under a path, keyed relative to it ({'db/host': ..., 'port': ...})
+- name: Everything under a path, keyed relative to it (db/host, port, ...)
   ansible.builtin.set_fact:
     app_settings: "{{ lookup('keel.ssm.parameter', '/app/prod', bypath=true, recursive=true, droppath=true) }}"
   no_log: true  # set_fact prints its result at -v

@@ -184,8 +184,12 @@ def fetch_path(client, path, recursive, decrypt, on_call=None):
 
 
 def failure_outcome(exc):
+    """What forks waiting on a failed fetch receive. Our own errors name parameters only;
+    anything else is passed on by type, its text unseen."""
     if isinstance(exc, KeelAWSError):
         return {"s": "error", "k": exc.kind, "m": exc.message}
+    if isinstance(exc, LookupRuleError):
+        return {"s": "error", "k": "error", "m": str(exc)}
     return {"s": "error", "k": "error", "m": f"{type(exc).__name__} while fetching"}
 
 

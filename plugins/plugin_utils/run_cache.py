@@ -302,7 +302,7 @@ def _resolve(backend, keys, fetch, failure, ttl, stats, results):
             lead = []
 
 
-def get_many(keys, fetch, failure, ttl=None, shared=True):
+def get_many(keys, fetch, failure, ttl=None):
     """Outcomes for keys: {key: outcome}, and CacheStats.
 
     fetch(keys) -> {key: outcome} for every key it was given (raises on failure);
@@ -311,14 +311,10 @@ def get_many(keys, fetch, failure, ttl=None, shared=True):
     """
     keys = list(dict.fromkeys(keys))
     results = {}
-    backend, reason = None, None
-    if shared:
-        try:
-            backend = BrokerBackend(connect(ttl=bool(ttl)))
-        except BrokerUnavailable as exc:
-            reason = str(exc)
-    if backend is None:
-        backend = LocalBackend(_LOCAL_STORE)
+    try:
+        backend, reason = BrokerBackend(connect(ttl=bool(ttl))), None
+    except BrokerUnavailable as exc:
+        backend, reason = LocalBackend(_LOCAL_STORE), str(exc)
     stats = CacheStats(backend.where)
     stats.fallback = reason
     try:
