@@ -93,8 +93,8 @@ def test_fleet_reads_once_for_every_host_and_shows_no_secret(moto, ssm, tmp_path
 def test_a_new_run_starts_with_an_empty_cache(moto, ssm, tmp_path):
     names, _secret = seed_fleet(ssm, "/fleet", count=12)
     with AwsProxy(moto.url) as proxy:
-        first = run_fleet(tmp_path / "one", proxy.url, names, ["batched"], hosts=4, forks=4, verbosity=3)
-        second = run_fleet(tmp_path / "two", proxy.url, names, ["batched"], hosts=4, forks=4, verbosity=3)
+        first = run_fleet(tmp_path / "one", proxy.url, names, ["batched"], hosts=2, forks=2, verbosity=3)
+        second = run_fleet(tmp_path / "two", proxy.url, names, ["batched"], hosts=2, forks=2, verbosity=3)
         assert first.returncode == 0 and second.returncode == 0, second.output[-2000:]
         assert proxy.counts["GetParameters"] == 2 + 2
     assert first.broker_sockets() != second.broker_sockets()
@@ -120,6 +120,7 @@ def test_warnings_and_failures_name_parameters_never_values(moto, ssm, tmp_path,
     """The AWS-ApplyAnsiblePlaybooks shape: -i localhost, -c local."""
     _version, ansible_bin = ansible
     _names, secret = seed_fleet(ssm, "/edge", count=3)
+    ssm.put_parameter(Name="/edge/jinja", Value="{{ 6 * 7 }}", Type="String")
     result = run_playbook(
         PLAYBOOKS / "lookup_edges.yml",
         tmp_path,
@@ -128,11 +129,13 @@ def test_warnings_and_failures_name_parameters_never_values(moto, ssm, tmp_path,
         {"edge_prefix": "/edge", "ansible_python_interpreter": str(ansible_bin / "python")},
         forks=1,
         bin_dir=ansible_bin,
+        # Even where a config allows unsafe lookups, our values are never templated.
+        extra_env={"ANSIBLE_ALLOW_UNSAFE_LOOKUPS": "true"},
     )
     assert result.returncode == 0, result.output[-3000:]
     assert "keel.ssm.parameter: skipped: parameter /edge/absent not found" in result.output
     assert "parameter /edge/password: value is not valid JSON" in result.output
     assert "term '/edge/bad name'" in result.output
     assert "edge_optional=fallback edge_json_failed=True edge_bad_failed=True" in result.output
-    assert "edge_tree_size=3 edge_tree_has_password=True" in result.output
+    assert "edge_tree_size=4 edge_tree_has_password=True edge_jinja_is_text=True" in result.output
     assert result.occurrences(secret) == 0

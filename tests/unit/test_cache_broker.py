@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.plugin_utils import cache_broker, run_cache
 from ansible_collections.keel.ssm.plugins.plugin_utils.cache_broker import (
     Broker,
@@ -24,6 +25,7 @@ from ansible_collections.keel.ssm.plugins.plugin_utils.cache_broker import (
     recv_message,
     send_message,
 )
+from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import failure_outcome
 
 
 def wait_until(predicate, timeout=5.0):
@@ -248,3 +250,46 @@ def test_stale_sockets_of_finished_runs_are_swept(private_tmp):
     run_cache.sweep_stale(scope_dir)
     assert not os.path.exists(stale)
     assert os.path.exists(live)
+
+
+def test_private_dir_prefers_xdg_runtime_dir(private_tmp, monkeypatch):
+    runtime = private_tmp / "run-user"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    assert run_cache.private_dir() == str(runtime / "keel-ssm")
+
+
+def test_get_many_single_flights_and_hands_a_failure_to_the_waiters(private_tmp, monkeypatch, fake_run):
+    run = (fake_run.pid, process_start(fake_run.pid))
+    monkeypatch.setattr(run_cache, "run_process", lambda: run)
+    leading = threading.Event()
+    leader = {}
+
+    def failing_fetch(keys):
+        leading.set()
+        time.sleep(0.5)
+        raise KeelAWSError("throttled", "GetParameters /a: ThrottlingException: Rate exceeded")
+
+    def must_not_fetch(keys):
+        raise AssertionError("a waiter fetched")
+
+    def lead():
+        try:
+            run_cache.get_many(["k"], failing_fetch, failure_outcome)
+        except KeelAWSError as exc:
+            leader["error"] = exc
+
+    thread = threading.Thread(target=lead)
+    thread.start()
+    assert leading.wait(5)
+    outcomes, stats = run_cache.get_many(["k"], must_not_fetch, failure_outcome)
+    thread.join()
+    message = "GetParameters /a: ThrottlingException: Rate exceeded"
+    assert outcomes == {"k": {"s": "error", "k": "throttled", "m": message}}
+    assert (stats.waited, stats.fetched) == (1, 0)
+    assert "error" in leader
+    # The failure is not cached: the next claim fetches again, and then it is.
+    outcomes, stats = run_cache.get_many(["k"], lambda keys: {"k": {"s": "found", "v": "1"}}, failure_outcome)
+    assert outcomes["k"]["v"] == "1" and stats.fetched == 1
+    outcomes, stats = run_cache.get_many(["k"], must_not_fetch, failure_outcome)
+    assert outcomes["k"]["v"] == "1" and stats.hits == 1
