@@ -108,6 +108,18 @@ extends_documentation_fragment:
 notes:
   - Runs on the controller (or, under C(AWS-ApplyAnsiblePlaybooks), on the instance itself);
     boto3 and botocore are needed there. Works with ansible-core 2.14 and later.
+  - "The run cache: the first lookup of a run starts a small broker process (Python standard
+    library only) listening on a Unix socket C(run-<pid>-<start>.sock) in C($XDG_RUNTIME_DIR/keel-ssm)
+    or C(<tmp>/keel-ssm-<uid>), a directory created with mode 0700 and refused unless it is owned by
+    the user with no group or other access. The broker answers only its own user (checked with
+    C(SO_PEERCRED) on Linux), keeps values in memory only, never holds AWS credentials and never
+    calls AWS: the forks fetch, the broker remembers and makes concurrent forks wait for one fetch.
+    It refuses core dumps and ptrace by the user's other processes, and exits within a second of
+    the C(ansible-playbook) process."
+  - The cache key is the connection identity (profile, region, endpoint, keys, hashed, plus the
+    AWS_* environment), the name with its selector or the path with O(recursive), and O(decrypt).
+  - Failed fetches (throttled beyond botocore's retries, unreachable endpoint) are not cached;
+    missing and denied names are, for the run.
 seealso:
   - name: GetParameters API
     description: Batch read of up to 10 parameters.

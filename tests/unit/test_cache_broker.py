@@ -5,6 +5,7 @@ a real Unix socket."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import stat
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -110,6 +112,8 @@ def test_broker_serves_values_and_exits_with_its_run(private_tmp, fake_run):
     run_cache.start_broker(path, watch=run)
     assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
     broker_pid = hello(path)["pid"]
+    limits = Path(f"/proc/{broker_pid}/limits").read_text()
+    assert re.search(r"^Max core file size\s+0\s+0\s", limits, re.MULTILINE), "the broker must not dump core"
 
     one, two = run_cache.BrokerConnection(path), run_cache.BrokerConnection(path)
     assert one.request({"op": "claim", "keys": ["k"]}) == {"hits": {}, "lead": ["k"], "pending": []}
