@@ -24,6 +24,9 @@ SECRET = "s3cr3t-{{ lookup('pipe', 'id') }}-value"
 LOOKUP_MODULE = "ansible_collections.keel.ssm.plugins.lookup.parameter"
 
 
+STARTED_RUNS = []
+
+
 class Run:
     """A stand-in for one ansible-playbook process: the broker watches it."""
 
@@ -31,6 +34,7 @@ class Run:
         self.process = subprocess.Popen(["sleep", "300"])
         self.id = (self.process.pid, process_start(self.process.pid))
         monkeypatch.setattr(run_cache, "run_process", lambda: self.id)
+        STARTED_RUNS.append(self)
 
     def end(self):
         self.process.kill()
@@ -44,7 +48,8 @@ def run(monkeypatch, tmp_path):
     monkeypatch.setattr(run_cache, "_LOCAL_STORE", Store())
     current = Run(monkeypatch)
     yield current
-    current.end()
+    while STARTED_RUNS:  # every stand-in run a test started, ended or not
+        STARTED_RUNS.pop().end()
     ttl_socket = os.path.join(tmp_path, f"keel-ssm-{os.getuid()}", run_cache.TTL_SOCKET)
     if os.path.exists(ttl_socket):
         os.unlink(ttl_socket)  # the TTL broker exits when its socket is gone
@@ -120,12 +125,11 @@ def test_cache_ttl_outlives_the_run_only_when_asked(ssm, run, lookup, proxy, mon
     names = seed(ssm, count=3)
     lookup.run(names, {}, endpoint_url=proxy.url, cache_ttl=60)
     run.end()
-    next_run = Run(monkeypatch)
+    Run(monkeypatch)
     assert lookup.run(names, {}, endpoint_url=proxy.url, cache_ttl=60) == ["value-0", "value-1", "value-2"]
     assert proxy.counts["GetParameters"] == 1, "cache_ttl keeps values for later runs"
     lookup.run(names, {}, endpoint_url=proxy.url)
     assert proxy.counts["GetParameters"] == 2, "the run-scoped cache starts empty"
-    next_run.end()
 
 
 def test_by_path_pages_and_name_shapes(ssm, run, lookup, proxy):
