@@ -16,6 +16,13 @@ if str(COLLECTIONS_ROOT) not in sys.path:
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+# Ansible's own collection loader, installed before any test imports collection code, so
+# plugins load through lookup_loader & co. exactly as under ansible-playbook (a plugin
+# loaded any other way has no option definitions), and every module is imported once.
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402
+
+init_plugin_loader([str(COLLECTIONS_ROOT)])
+
 from tests.helpers.moto_endpoint import FAKE_CREDENTIALS, MotoServer  # noqa: E402
 
 
