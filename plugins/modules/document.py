@@ -210,7 +210,9 @@ document_type:
   type: str
   sample: Command
 document_format:
-  description: Format in which the desired content was sent (or would be sent).
+  description:
+    - Format of the latest version as stored. When this task creates a version, it is
+      the format that the content was sent in (or would be sent in, in check mode).
   returned: when state is present
   type: str
   sample: YAML
@@ -419,6 +421,8 @@ def update(module, client, desired, current):
         default=default,
         tags=merged_tags(current_tags, desired.tags, desired.purge_tags) if desired.tags is not None else None,
         target_type=target_type,
+        # Unchanged content keeps the format it was stored in.
+        document_format=desired.document_format if needs_version else current.get("DocumentFormat"),
     )
     result["changed"] = needs_version or default != current_default or tags_changed
     if module._diff:
@@ -456,7 +460,7 @@ def properties(result, with_tags):
     return shown
 
 
-def outcome(desired, description, latest, default, tags=None, target_type=None):
+def outcome(desired, description, latest, default, tags=None, target_type=None, document_format=None):
     """The module result; `description` is the latest version's DocumentDescription, or
     None when it does not exist yet (check mode)."""
     description = description or {}
@@ -468,7 +472,7 @@ def outcome(desired, description, latest, default, tags=None, target_type=None):
         "status": description.get("Status"),
         "hash": description.get("Hash"),
         "document_type": desired.document_type,
-        "document_format": desired.document_format,
+        "document_format": document_format or desired.document_format,
         "target_type": description.get("TargetType", target_type or desired.target_type),
         "version_name": description.get("VersionName", desired.version_name if not description else None),
     }

@@ -87,6 +87,7 @@ def test_create_from_file_then_no_op_from_inline_json(proxy, ssm, tmp_path):
     assert write_ops(proxy) == {}
     assert proxy.counts == {"DescribeDocument": 1, "GetDocument": 1, "ListTagsForResource": 1}
     assert again["document_version"] == "1" and again["status"] == "Active"
+    assert again["document_format"] == "YAML", "unchanged content keeps its stored format"
 
 
 def test_changed_content_creates_a_version_and_leaves_the_default(proxy, ssm):
