@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,3 +51,26 @@ def ssm(moto):
     import boto3
 
     return boto3.client("ssm", endpoint_url=moto.url, region_name=os.environ["AWS_REGION"])
+
+
+CORE214_BIN = REPO_ROOT / ".venv" / "core214" / "bin"
+
+
+@pytest.fixture(scope="session")
+def core214():
+    """Debian 12's ansible-core 2.14 + boto3 1.26 (requirements-core214.txt, `make venv-core214`)."""
+    subprocess.run(["make", "-s", "venv-core214"], cwd=REPO_ROOT, check=True, timeout=900)
+    version = subprocess.run(
+        [str(CORE214_BIN / "ansible-playbook"), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "core 2.14." in version
+    return CORE214_BIN
+
+
+@pytest.fixture(params=["2.19", "2.14"])
+def ansible(request):
+    """(version, bin directory) of the ansible-core a playbook-level test runs under: the
+    venv's, and the one Debian 12 instances run under AWS-ApplyAnsiblePlaybooks."""
+    if request.param == "2.14":
+        return request.param, request.getfixturevalue("core214")
+    return request.param, Path(sys.executable).parent
