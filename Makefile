@@ -48,9 +48,7 @@ lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	# ansible-lint installs the collection under ANSIBLE_HOME: keep it per checkout, since a
-	# shared ~/.ansible would hold whichever branch was linted last and shadow this one.
-	ANSIBLE_HOME=$(CURDIR)/.ansible $(BIN)/ansible-lint --profile production
+	$(BIN)/ansible-lint --profile production
 
 pytest: venv venv-core214
 	$(BIN)/pytest tests
