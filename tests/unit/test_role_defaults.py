@@ -27,5 +27,6 @@ def test_defaults_match_the_argument_spec(role):
     for name, spec in options.items():
         assert name.startswith(f"keel_{role}_"), name
         assert spec.get("description"), f"{name} has no description"
-        if "choices" in spec and "default" in spec:
-            assert spec["default"] in spec["choices"], name
+        if "choices" in spec and spec.get("default") is not None:
+            values = spec["default"] if spec.get("type") == "list" else [spec["default"]]
+            assert all(value in spec["choices"] for value in values), name
