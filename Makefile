@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 COLLECTION_LINK := .collections/ansible_collections/keel/ssm
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# ansible-lint and molecule's prerun cache (and put first on the collections path) $ANSIBLE_HOME,
+# ~/.ansible by default: shared by every checkout on the machine, so keel.ssm would resolve to
+# whichever checkout ran last. Keep it per checkout (.ansible/ is ignored by git and the linters).
+export ANSIBLE_HOME := $(CURDIR)/.ansible
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 

@@ -42,7 +42,9 @@ def activation_problems(code, activation_id, region, prefix=PREFIX):
         return [f"{prefix}{given} is set but {prefix}{missing} is empty: give both or neither"]
     problems = []
     if not ACTIVATION_ID.match(activation_id):
-        problems.append(f"{prefix}activation_id {activation_id!r}: expected a lower-case UUID (as CreateActivation returns)")
+        problems.append(
+            f"{prefix}activation_id {activation_id!r}: expected a lower-case UUID (as CreateActivation returns)"
+        )
     if not ACTIVATION_CODE_MIN <= len(code) <= ACTIVATION_CODE_MAX or any(c.isspace() for c in code):
         problems.append(
             f"{prefix}activation_code: expected {ACTIVATION_CODE_MIN}-{ACTIVATION_CODE_MAX} characters without "
@@ -89,7 +91,9 @@ def _package_problems(settings):
     base_url = _str(settings, "package_base_url")
     if base_url:
         if not URL.match(base_url):
-            problems.append(f"{PREFIX}package_base_url {base_url!r}: expected an http(s):// URL without blanks or quotes")
+            problems.append(
+                f"{PREFIX}package_base_url {base_url!r}: expected an http(s):// URL without blanks or quotes"
+            )
         elif base_url.startswith("http://") and not verified:
             problems.append(
                 f"{PREFIX}package_base_url is plain http://: set {PREFIX}package_checksum or {PREFIX}signature_key, "

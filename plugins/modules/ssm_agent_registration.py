@@ -12,16 +12,16 @@ description:
   - Registers this machine as a Systems Manager managed node (C(mi-...)) by running
     C(amazon-ssm-agent -register -code ... -id ... -region ...), the command AWS documents for hybrid
     activations, with the agent's service stopped around it as AWS's procedure does.
-  - B(Registered) is read from the agent's own state, the way the agent itself decides it: the vault entry
-    C(<data_dir>/Vault/Store/RegistrationKey) holds the managed instance id, region and private key. Only
-    the instance id and region are read from it; the private key never leaves the host. The plain file
+  - B(Registered) is read from the agent's own state, the way the agent itself decides it. The vault entry
+    C(<data_dir>/Vault/Store/RegistrationKey) holds the managed instance id, region and private key; only
+    the instance id and region are read from it, and the private key never leaves the host. The plain file
     C(<data_dir>/registration) is not used because C(amazon-ssm-agent -register -clear) leaves it behind.
   - Which activation a registration came from is not stored by the agent, so after registering, the module
     records the activation id with the managed instance id in O(record). A later run with the same activation
     id does nothing. A different activation id (or region), or a registration this module did not make, is
     B(kept) with a warning, because registering again creates a new managed node and abandons the old one;
     O(force=true) re-registers (with C(-y)).
-  - The activation code is a secret: it is masked in all output and is never written to disk by this module.
+  - The activation code is a secret. It is masked in all output and is never written to disk by this module.
     It is passed on the agent's command line, as AWS's interface requires, for the seconds the command runs.
 attributes:
   check_mode:
@@ -234,14 +234,14 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    problems = activation_problems(
-        params["activation_code"], params["activation_id"], params["region"], prefix=""
-    )
+    problems = activation_problems(params["activation_code"], params["activation_id"], params["region"], prefix="")
     if problems:
         module.fail_json(msg="; ".join(problems))
 
     current = read_registration(params["data_dir"])
-    action, reason = plan(current, read_record(params["record"]), params["activation_id"], params["region"], params["force"])
+    action, reason = plan(
+        current, read_record(params["record"]), params["activation_id"], params["region"], params["force"]
+    )
     previous = current[0] if current else ""
     result = {
         "changed": action in ("register", "reregister"),
@@ -260,7 +260,11 @@ def main():
         module.fail_json(msg=f"agent: {params['agent']} is not an executable", **result)
     instance_id, region = run_registration(module, params, override=action == "reregister")
     write_record(params["record"], params["activation_id"], instance_id, region)
-    result.update(instance_id=instance_id, registered_region=region)
+    result.update(
+        instance_id=instance_id,
+        registered_region=region,
+        reason=f"registered as {instance_id} in {region} with activation {params['activation_id']} ({reason})",
+    )
     module.exit_json(**result)
 
 

@@ -224,6 +224,8 @@ def main():
     for name in ("path", "signature"):
         if not os.path.isfile(params[name]):
             module.fail_json(msg=f"{name}: {params[name]} is not a file")
+    if params["gpgv"] and not os.access(params["gpgv"], os.X_OK):
+        module.fail_json(msg=f"gpgv: {params['gpgv']} is not an executable")
     gpgv = params["gpgv"] or module.get_bin_path("gpgv") or module.get_bin_path("gpgv2")
     if not gpgv:
         module.fail_json(msg="gpgv not found: install the gpgv package (Debian) or gnupg2 (RPM platforms)")

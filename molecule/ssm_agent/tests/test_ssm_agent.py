@@ -33,7 +33,9 @@ IMDS = ["169.254.169.254", "[fd00:ec2::254]"]
 def merged(base, override):
     result = dict(base)
     for key, value in override.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+        result[key] = (
+            merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+        )
     return result
 
 
