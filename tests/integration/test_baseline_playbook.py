@@ -178,3 +178,19 @@ def test_an_instance_without_boto3_fails_early_saying_what_to_install(moto, ssm,
     assert "TASK [keel.ssm.baseline : Install python3-boto3 on an instance that runs its own play]" in result.output
     assert "skipping: [localhost]" in result.output
     assert requests == {}
+
+
+def test_text_that_ansible_core_would_retype_is_refused_where_it_would_be(moto, ssm, tmp_path, ansible):
+    """ansible-core 2.14 (no jinja2_native) turns a variable's text "yes" into True: the
+    baseline refuses it there, naming the parameter; 2.19 keeps it as text."""
+    version, bin_dir = ansible
+    seed(ssm, {**SETTINGS, "ssm_agent/version": ("String", "yes", None)})
+    result, recorded = run_baseline(tmp_path, moto.url, bin_dir)
+    if version == "2.14":
+        assert result.returncode != 0 and recorded is None
+        assert f"{PATH}/ssm_agent/version: ansible-core 2.14." in result.output, result.output[-3000:]
+        assert "turns this text into a boolean, list or dictionary" in result.output
+    else:
+        assert result.returncode == 0, result.output[-3000:]
+        assert recorded["keel_ssm_agent_version"] == "yes"
+    assert result.occurrences(SECRET) == 0
