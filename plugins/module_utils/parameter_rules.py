@@ -51,7 +51,8 @@ def _size_limit(desired, tier):
     if size > limit:
         hint = "; set tier: Advanced or Intelligent-Tiering" if limit < VALUE_LIMITS["Advanced"] else ""
         raise ParameterRuleError(
-            f"{desired.field('value')}: {size} bytes, more than the {limit} bytes a {tier} parameter holds{hint}"
+            f"{desired.field('value')}: {size} bytes, more than the {limit} bytes "
+            f"{'an' if tier[0] in 'AI' else 'a'} {tier} parameter holds{hint}"
         )
 
 
