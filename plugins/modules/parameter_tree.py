@@ -344,11 +344,15 @@ def apply_tree(module, run):
     path = check_parameter_path(params["path"], for_write=True)
     if params["prune"] and path == "/":
         raise ParameterRuleError("prune: refused at path '/' (it would delete every parameter of the account)")
-    # Until a value's type is known only values stay masked: messages may name types.
-    values = set()
+    # Values stay masked until their type is known (an entry without a type may be an
+    # existing SecureString); everything else is released so messages stay readable.
+    masked = set()
     for _relative, options in tree_entries(params["parameters"]):
-        values |= no_log_strings(options.get("value"))
-    release(module, no_log_strings(params["parameters"]) - values, "parameters")
+        value = options.get("value")
+        if isinstance(value, list) or (options.get("type") or params["type"]) in ("String", "StringList"):
+            continue
+        masked |= no_log_strings(value)
+    release(module, no_log_strings(params["parameters"]) - masked, "parameters")
     defaults = {key: params[key] for key in ("type", "key_id", "tier")}
     desired = flatten_tree(path, params["parameters"], defaults)
     protect(module, [entry.value for entry in desired if entry.type == "SecureString"])
