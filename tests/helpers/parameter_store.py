@@ -50,7 +50,8 @@ def snapshot(ssm, path="/"):
 
 class Recorder:
     """An AwsProxy `inject` hook that records request bodies by operation and can fail
-    chosen requests: fail(operation, predicate, code, message)."""
+    chosen requests: fail(operation, predicate, code, message); message may be a
+    function of the request body (to echo what was sent, as AWS validation errors do)."""
 
     def __init__(self):
         self.requests = []
@@ -64,7 +65,7 @@ class Recorder:
 
     def __call__(self, operation, body):
         self.requests.append((operation, body))
-        for failing_operation, when, error in self.failures:
+        for failing_operation, when, (status, code, message) in self.failures:
             if operation == failing_operation and when(body or {}):
-                return error
+                return status, code, message(body or {}) if callable(message) else message
         return None
