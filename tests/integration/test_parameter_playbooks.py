@@ -6,8 +6,9 @@ rotation, on deletion or in failures.
 
 Checked against moto: the controller side (module_defaults-free auth from the
 environment, diff rendering, check mode, ignore_errors, recap counts). The modules
-run with the venv's ansible-core; Debian 12's ansible-core 2.14 is covered by the
-molecule scenario `parameter_modules`.
+run with the venv's ansible-core (or the one in KEEL_ANSIBLE_BIN); Debian 12's own
+ansible-core 2.14 and python3-boto3 are covered by the molecule scenario
+`parameter_modules`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from tests.helpers.parameter_store import Recorder, snapshot
 pytest_plugins = ["tests.helpers.proxy_fixture"]
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Another Ansible can be tried with the same test, e.g. a venv with ansible-core 2.14:
+# KEEL_ANSIBLE_BIN=/path/to/venv/bin (its ansible-playbook, its python for the modules).
+ANSIBLE_BIN = os.environ.get("KEEL_ANSIBLE_BIN", os.path.dirname(sys.executable))
 SECRETS = {"secret_one": "Pl4y-One-S3cret", "secret_two": "Pl4y-Two-S3cret", "secret_three": "Pl4y-Three-S3cret"}
 ROTATED = {"secret_one": "Pl4y-One-R0tated", "secret_two": "Pl4y-Two-R0tated", "secret_three": "Pl4y-Three-R0tated"}
 
@@ -96,13 +100,13 @@ def play(tmp_path, proxy, secrets, *flags, remove=False):
     )
     completed = subprocess.run(
         [
-            os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+            os.path.join(ANSIBLE_BIN, "ansible-playbook"),
             "-i",
             "localhost,",
             "-c",
             "local",
             "-e",
-            f"ansible_python_interpreter={sys.executable}",
+            f"ansible_python_interpreter={os.path.join(ANSIBLE_BIN, 'python')}",
             "-e",
             f"@{variables}",
             "-vvvv",
