@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 COLLECTION_LINK := .collections/ansible_collections/keel/ssm
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Per-checkout Ansible home: ~/.ansible/collections is shared by every checkout on the
+# machine (molecule's prerun installs the collection there), and ansible-lint searches it
+# first, so another checkout's keel.ssm would shadow this one.
+export ANSIBLE_HOME := $(CURDIR)/.ansible
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 

@@ -480,6 +480,7 @@ def render_state(state):
         f"ipv6: {'yes' if state['ipv6'] else 'no'}",
         f"default: {state['incoming']} (incoming), {state['outgoing']} (outgoing), {state['routed']} (routed)",
         f"logging: {state['logging']}",
+        f"IPT_SYSCTL: {state['sysctl_file']}",
     ]
     for family in FAMILIES:
         if family in state["rules"]:

@@ -84,6 +84,13 @@ options:
     description: Let ufw manage IPv6 (C(IPV6) in C(/etc/default/ufw)).
     type: bool
     default: true
+  sysctl_file:
+    description:
+      - Value for C(IPT_SYSCTL) in C(/etc/default/ufw), the kernel settings file ufw applies when it starts;
+        C("") stops ufw from applying one (containers, where C(/proc/sys) is read-only). Unset leaves it alone.
+      - Set before ufw is enabled; when it changes on an active firewall that nothing else restarted in the run,
+        ufw is reloaded (after the same management-rule check).
+    type: str
   enabled:
     description: Whether ufw is enabled (and running). C(false) disables it after configuring it.
     type: bool
@@ -147,6 +154,7 @@ state:
     outgoing: {description: Default outgoing policy., type: str}
     routed: {description: Default routed policy., type: str}
     logging: {description: Log level., type: str}
+    sysctl_file: {description: C(IPT_SYSCTL) in C(/etc/default/ufw)., type: str}
     ipv6: {description: ufw manages IPv6., type: bool}
     rules: {description: Every stored rule per family (ours and others) in order., type: dict}
 management_allowed:
@@ -197,6 +205,7 @@ PACKAGE_DEFAULTS = {
     "outgoing": "allow",
     "routed": "deny",
     "logging": "low",
+    "sysctl_file": "/etc/ufw/sysctl.conf",
 }
 
 
@@ -217,6 +226,7 @@ class Firewall:
         self.ipv6_kernel = ipv6_kernel
         self.check = module.check_mode
         self.actions = []
+        self.restarted = True  # only a later IPT_SYSCTL change makes a restart necessary
         self.ufw = module.get_bin_path("ufw")
         self.installed = self.ufw is not None
         self.state = self._read_state() if self.installed else self._package_defaults()
@@ -248,6 +258,7 @@ class Firewall:
             "enabled": conf.get("ENABLED", "no").lower() == "yes",
             "running": self._running(),
             "ipv6": ipv6,
+            "sysctl_file": defaults.get("IPT_SYSCTL", ""),
             "logging": conf.get("LOGLEVEL", "low").lower(),
             "rules": self._read_rules(ipv6),
         }
@@ -281,23 +292,37 @@ class Firewall:
         if missing:
             self.fail(f"refusing to {what}: {'; '.join(missing)}")
 
-    def set_ipv6(self, value):
-        word = "yes" if value else "no"
-        self.actions.append(f"set IPV6={word} in {DEFAULTS_FILE}")
+    def _set_default(self, key, value):
+        """Set KEY=value in /etc/default/ufw (a file edit: ufw has no command for these keys)."""
+        self.actions.append(f"set {key}={value} in {DEFAULTS_FILE}")
         if not self.check:
             path = os.path.join(self.module.tmpdir, "ufw-defaults")
             with open(path, "w", encoding="utf-8") as handle:
-                handle.write(set_key_value(_read(DEFAULTS_FILE), "IPV6", word))
+                handle.write(set_key_value(_read(DEFAULTS_FILE), key, value))
             os.chmod(path, 0o644)
             self.module.atomic_move(path, DEFAULTS_FILE)
+
+    def set_ipv6(self, value):
+        self._set_default("IPV6", "yes" if value else "no")
         self.state["ipv6"] = value
         # Reading is harmless in check mode too: the family that appears starts from its file.
         self.state["rules"] = self._read_rules(value) if self.installed else self._package_defaults()["rules"]
+
+    def set_sysctl_file(self, value):
+        self._set_default("IPT_SYSCTL", value)
+        self.state["sysctl_file"] = value
+        self.restarted = False
+
+    def reload(self):
+        self.guard("reload ufw")
+        self._ufw(["reload"])
+        self.restarted = True
 
     def enable(self):
         self.guard("enable ufw")
         self._ufw(["--force", "enable"])
         self.state["enabled"] = self.state["running"] = True
+        self.restarted = True
 
     def disable(self):
         self._ufw(["disable"])
@@ -308,6 +333,7 @@ class Firewall:
             self.guard(f"set the {direction} policy of the active firewall (ufw restarts it to do so)")
         self._ufw(["default", policy, direction])
         self.state[direction] = policy
+        self.restarted = self.restarted or self.active
 
     def set_logging(self, level):
         self._ufw(["logging", level])
@@ -339,6 +365,7 @@ class Firewall:
             "outgoing": self.state["outgoing"],
             "routed": self.state["routed"],
             "logging": self.state["logging"],
+            "sysctl_file": self.state["sysctl_file"],
             "rules": {family: list(rules) for family, rules in self.state["rules"].items()},
         }
 
@@ -354,6 +381,11 @@ def run(module):
         module.exit_json(changed=False, actions=[], rules=described)
 
     ipv6_kernel = os.path.exists("/proc/sys/net/ipv6")
+    if params["outgoing"] != "allow" and not params["allowed_out_ports"]:
+        module.warn(
+            f"outgoing is {params['outgoing']} and allowed_out_ports is empty: this host cannot open any connection "
+            "(DNS, package mirrors, the SSM agent's 443/tcp) except on lo"
+        )
     if params["ipv6"] and not ipv6_kernel:
         module.warn("ipv6 is true but this kernel has no IPv6 (/proc/sys/net/ipv6 is missing): IPv4 rules only")
         desired = {"v4": desired["v4"]}
@@ -369,6 +401,8 @@ def run(module):
                 # off (open, not closed) while the rules are rebuilt, and enabled again below.
                 firewall.disable()
             firewall.set_ipv6(params["ipv6"])
+        if params["sysctl_file"] is not None and firewall.state["sysctl_file"] != params["sysctl_file"]:
+            firewall.set_sysctl_file(params["sysctl_file"])
         firewall.reconcile_rules(params["purge_unmanaged"])
         for direction in ("incoming", "outgoing", "routed"):
             if firewall.state[direction] != params[direction]:
@@ -379,6 +413,8 @@ def run(module):
             firewall.enable()
         elif not params["enabled"] and (firewall.state["enabled"] or firewall.state["running"]):
             firewall.disable()
+        if firewall.active and not firewall.restarted:
+            firewall.reload()  # ufw applies IPT_SYSCTL when it starts
     except UfwPlanError as exc:
         firewall.fail(str(exc))
 
@@ -412,6 +448,7 @@ def main():
             "routed": {"type": "str", "default": "deny", "choices": ["deny", "reject", "allow"]},
             "logging": {"type": "str", "default": "low", "choices": ["off", "low", "medium", "high", "full"]},
             "ipv6": {"type": "bool", "default": True},
+            "sysctl_file": {"type": "str"},
             "enabled": {"type": "bool", "default": True},
             "purge_unmanaged": {"type": "bool", "default": False},
             "validate_only": {"type": "bool", "default": False},
