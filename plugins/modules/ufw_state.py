@@ -15,8 +15,8 @@ description:
     something other than what was planned.
   - "Order: the management rules first (at the top of each address family's list), then the other rules of this
     module, then removals, then default policies, logging, and enabling last. Before it enables ufw, and before
-    any step that restarts an active firewall (a default policy change), it checks in the rule store that every
-    management rule is present, and refuses otherwise. No option can skip that check."
+    any step that restarts an active firewall (a default policy change, a reload), it checks in the rule store that
+    every management rule is present, and refuses otherwise. No option can skip that check."
   - Rules it creates carry a C(keel.ssm.ufw:<kind>) comment; that is how it recognises them later. Its own rules
     that are no longer wanted are always removed; rules created by anything else are kept below its block, or
     removed when O(purge_unmanaged=true).
