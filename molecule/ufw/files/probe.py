@@ -3,6 +3,9 @@
 
   probe.py connect HOST PORT [--source IP] [--timeout S] [--banner]
       one connection; prints JSON {"result": open|refused|timeout|error:..., "banner": ...}
+  probe.py many < JSON
+      connections in parallel, each {"host", "port", "source", "timeout", "banner"}
+      (optional but host and port); prints the results as a JSON list, in order
   probe.py burst HOST PORT --source IP --count N
       N connections one after the other from one source (the rate-limit test)
   probe.py watch --out FILE --stop FILE --target NAME=HOST:PORT ... --source IP ...
@@ -48,6 +51,26 @@ def connect(host, port, source=None, timeout=3.0, banner=False):
         sock.close()
 
 
+def many(requests):
+    results = [None] * len(requests)
+
+    def run(index, request):
+        results[index] = connect(
+            request["host"],
+            request["port"],
+            request.get("source"),
+            request.get("timeout", 3.0),
+            request.get("banner", False),
+        )
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def watch(args):
     lock = threading.Lock()
     stop = threading.Event()
@@ -90,20 +113,23 @@ def main(argv=None):
     one.add_argument("--source")
     one.add_argument("--timeout", type=float, default=3.0)
     one.add_argument("--banner", action="store_true")
+    sub.add_parser("many")
     burst = sub.add_parser("burst")
     burst.add_argument("host")
     burst.add_argument("port", type=int)
     burst.add_argument("--source", required=True)
     burst.add_argument("--count", type=int, required=True)
-    many = sub.add_parser("watch")
-    many.add_argument("--out", required=True)
-    many.add_argument("--stop", required=True)
-    many.add_argument("--target", action="append", required=True, help="NAME=HOST:PORT")
-    many.add_argument("--source", action="append", default=[])
-    many.add_argument("--interval", type=float, default=1.0)
+    loop = sub.add_parser("watch")
+    loop.add_argument("--out", required=True)
+    loop.add_argument("--stop", required=True)
+    loop.add_argument("--target", action="append", required=True, help="NAME=HOST:PORT")
+    loop.add_argument("--source", action="append", default=[])
+    loop.add_argument("--interval", type=float, default=1.0)
     args = parser.parse_args(argv)
     if args.command == "connect":
         print(json.dumps(connect(args.host, args.port, args.source, args.timeout, args.banner)))
+    elif args.command == "many":
+        print(json.dumps(many(json.load(sys.stdin))))
     elif args.command == "burst":
         print(json.dumps([connect(args.host, args.port, args.source)["result"] for _ in range(args.count)]))
     else:
