@@ -63,6 +63,7 @@ demo: venv images
 
 bench: venv
 	$(BIN)/python benchmarks/lookup_fleet.py
+	$(BIN)/python benchmarks/parameter_tree_noop.py
 
 # Regenerate files derived from the roles' argument specs (a test fails when they drift).
 docs: venv
