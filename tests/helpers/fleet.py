@@ -75,8 +75,9 @@ def run_playbook(
     bin_dir=VENV_BIN,
     extra_env=None,
 ):
-    """One ansible-playbook run from the repository root; returns PlaybookResult
-    (stdout and stderr together, as an operator would see them)."""
+    """One ansible-playbook run from the repository root (`playbook` may be a list, run in
+    order in one run); returns PlaybookResult (stdout and stderr together, as an
+    operator would see them)."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     extra = workdir / "vars.json"
@@ -97,7 +98,7 @@ def run_playbook(
     env.pop("ANSIBLE_FORCE_COLOR", None)
     env.update(extra_env or {})
     command = [str(Path(bin_dir) / "ansible-playbook"), *inventory_args, "-f", str(forks), "-e", f"@{extra}"]
-    command.append(str(playbook))
+    command += [str(path) for path in (playbook if isinstance(playbook, (list, tuple)) else [playbook])]
     if verbosity:
         command.append("-" + "v" * verbosity)
     started = time.monotonic()

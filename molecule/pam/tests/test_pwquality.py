@@ -3,14 +3,8 @@ passwords and accept strong ones, at the configured minimum length."""
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
-from conftest import change_password, shadow_hash, strong_password
-
-
-def pwscore(host, password):
-    return host.run(f"printf '%s\\n' {shlex.quote(password)} | pwscore")
+from conftest import change_password, pwscore, shadow_hash, strong_password
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Final state of the ssm_agent scenario, checked on each container.
 
-The agent here is the TEST DOUBLE package built by molecule/ssm_agent/fixture/build.sh (not the Amazon
+The agent here is the TEST DOUBLE package built by molecule/shared/ssm_agent_fixture/files/build.sh (not the Amazon
 SSM Agent): it has the real agent's name, paths and unit, stores registrations where the real agent
 does, and logs each registration call and each service start. The scenario converged once (idempotence
 0 changed), then side_effect.yml changed the proxy and configuration, offered a second activation
@@ -20,6 +20,7 @@ import yaml
 SCENARIO = Path(__file__).resolve().parents[1]
 ROLE = SCENARIO.parents[1] / "roles" / "ssm_agent"
 SETTINGS = yaml.safe_load((SCENARIO / "vars" / "scenario.yml").read_text())
+FIXTURE = yaml.safe_load((SCENARIO.parent / "shared" / "ssm_agent_fixture" / "vars.yml").read_text())
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
 CONVERGE = SETTINGS["converge_settings"]
 CHANGED = SETTINGS["changed_settings"]
@@ -54,7 +55,7 @@ def main_pid(host):
 def test_pinned_version_is_installed_and_the_download_is_gone(host):
     package = host.package("amazon-ssm-agent")
     assert package.is_installed
-    assert package.version == f"{SETTINGS['fixture_pinned_version']}-1"
+    assert package.version == f"{FIXTURE['fixture_pinned_version']}-1"
     assert host.file("/usr/bin/amazon-ssm-agent").mode & 0o111
     assert host.file("/lib/systemd/system/amazon-ssm-agent.service").exists
     # The refused 3.3.0.1 downloads (bad checksum, unpinned signer) were removed, not installed.
@@ -63,7 +64,7 @@ def test_pinned_version_is_installed_and_the_download_is_gone(host):
 
 def test_the_role_fetched_the_package_and_its_detached_signature(host):
     log = host.check_output("journalctl --no-pager -u keel-ssm-fixture-http.service")
-    base = f"/{SETTINGS['fixture_pinned_version']}/debian_{host.check_output('dpkg --print-architecture')}"
+    base = f"/{FIXTURE['fixture_pinned_version']}/debian_{host.check_output('dpkg --print-architecture')}"
     assert f'"GET {base}/amazon-ssm-agent.deb HTTP' in log
     assert f'"GET {base}/amazon-ssm-agent.deb.sig HTTP' in log
 
