@@ -60,8 +60,9 @@ def shell_script(role, parameter_names):
         lines.append(f"[ -n \"${{SSM_{name}+x}}\" ] || SSM_{name}='{{{{ {name} }}}}'")
     lines.append("export " + " ".join(f"SSM_{name}" for name in parameter_names))
     lines += [
-        "# aws:downloadContent left the bundle in this working directory.",
-        "bundle=$(find . -maxdepth 1 -name '*.zip' -type f | sort | head -n 1)",
+        "# aws:downloadContent left the bundle in the command's downloads directory, which is",
+        "# this step's default working directory.",
+        "bundle=$(find . -maxdepth 2 -name '*.zip' -type f | sort | head -n 1)",
         'if [ -z "$bundle" ]; then echo "keel.ssm: no bundle (.zip) was downloaded into $(pwd)" >&2; exit 3; fi',
         "work=$(mktemp -d /var/tmp/keel-ssm.XXXXXX)",
         "trap 'rm -rf \"$work\"' EXIT",

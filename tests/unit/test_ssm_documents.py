@@ -102,12 +102,13 @@ def test_new_and_old_agents_hand_the_same_values_to_keel_run(path, tmp_path):
         given["ParameterPath"] = "/baseline/prod"
     seen = {}
     for agent in (emulator.NEW_AGENT, emulator.OLD_AGENT):
-        workdir = tmp_path / agent
-        workdir.mkdir()
+        workdir = tmp_path / agent / "downloads"
+        workdir.mkdir(parents=True)
         steps = emulator.plan(document, given, agent, {"DownloadBundle": str(fake_bundle(tmp_path))})
         shell = steps[1]
         assert shell["action"] == "shell"
-        # Where aws:downloadContent puts content without a destinationPath: the command's directory.
+        # Where aws:downloadContent puts content without a destinationPath: <command>/downloads/,
+        # which is also the shell step's default working directory.
         (workdir / "keel-ssm-bundle.zip").write_bytes(Path(steps[0]["source"]).read_bytes())
         record = tmp_path / f"{agent}.json"
         env = {"PATH": os.environ["PATH"], "KEEL_TEST_RECORD": str(record), **shell["env"]}
