@@ -5,12 +5,15 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 COLLECTION_LINK := .collections/ansible_collections/keel/ssm
+# Debian 12's ansible-core 2.14 and boto3, for the compatibility tests (inside .venv so
+# it is ignored, excluded and cleaned with it).
+VENV_CORE214 := $(VENV)/core214
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 
-.PHONY: all venv images lint pytest molecule test demo bench clean docs bundle
+.PHONY: all venv venv-core214 images lint pytest molecule test demo bench clean docs bundle
 
 all: test
 
@@ -26,6 +29,14 @@ $(COLLECTION_LINK):
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
+$(VENV_CORE214)/.installed: requirements-core214.txt
+	$(PYTHON) -m venv $(VENV_CORE214)
+	$(VENV_CORE214)/bin/pip install --quiet --upgrade pip
+	$(VENV_CORE214)/bin/pip install --quiet -r requirements-core214.txt
+	touch $@
+
+venv-core214: $(VENV_CORE214)/.installed $(COLLECTION_LINK)
+
 images:
 	scripts/build-images.sh bookworm trixie
 
@@ -33,9 +44,11 @@ lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/ansible-lint --profile production
+	# ansible-lint installs the collection under ANSIBLE_HOME: keep it per checkout, since a
+	# shared ~/.ansible would hold whichever branch was linted last and shadow this one.
+	ANSIBLE_HOME=$(CURDIR)/.ansible $(BIN)/ansible-lint --profile production
 
-pytest: venv
+pytest: venv venv-core214
 	$(BIN)/pytest tests
 
 molecule: venv images

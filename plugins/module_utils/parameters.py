@@ -37,9 +37,18 @@ def get_parameters(client, names, decrypt=True, on_call=None):
         except aws_errors() as exc:
             raise map_aws_error(exc, "GetParameters", ", ".join(batch)) from None
         by_request = {}
+        requests_by_name = {}
+        for requested in batch:
+            requests_by_name.setdefault(requested.partition(":")[0], []).append(requested)
         for parameter in response.get("Parameters", []):
             # A selector comes back in "Selector"; key results by what was asked.
-            by_request[parameter["Name"] + (parameter.get("Selector") or "")] = parameter
+            requested = parameter["Name"] + (parameter.get("Selector") or "")
+            if requested not in requests_by_name.get(parameter["Name"], ()):
+                # No (or a differently spelled) "Selector", as from moto: when only one
+                # request in the batch names this parameter, the result is that request's.
+                candidates = requests_by_name.get(parameter["Name"], ())
+                requested = candidates[0] if len(candidates) == 1 else requested
+            by_request[requested] = parameter
         for requested in batch:
             parameter = by_request.get(requested)
             if parameter is not None:

@@ -1,0 +1,132 @@
+# Copyright: keel.ssm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tags on SSM resources (documents, parameters, associations...): rules, comparison
+and reconciliation through AddTagsToResource / RemoveTagsFromResource.
+
+Generic on purpose: any module that manages an SSM resource with `tags` and
+`purge_tags` reuses it. Failures are raised as TagRuleError (bad input, before any
+call) or errors.KeelAWSError (AWS said no).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
+
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+TAGS_PER_CALL = 1000  # AddTagsToResource: Tags has at most 1000 entries (service model)
+RESERVED_TAG_PREFIX = "aws:"
+# Characters the service model allows besides letters, digits and separators.
+TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+class TagRuleError(ValueError):
+    """A tag AWS would reject; the message names the field and the rule."""
+
+
+def _allowed(char):
+    # The model's pattern is [\p{L}\p{Z}\p{N}_.:/=+\-@]: letters, separators, numbers.
+    return char in TAG_PUNCTUATION or unicodedata.category(char)[0] in ("L", "Z", "N")
+
+
+def check_tags(tags, field="tags"):
+    """Validate a {key: value} mapping; returns it with values as strings.
+
+    Values may be given as numbers or booleans in YAML; they are stored as text."""
+    if tags is None:
+        return None
+    if not isinstance(tags, dict):
+        raise TagRuleError(f"{field}: must be a mapping of tag keys to values")
+    checked = {}
+    for key, value in tags.items():
+        if not isinstance(key, str) or not key:
+            raise TagRuleError(f"{field}: tag keys must be non-empty strings")
+        if len(key) > TAG_KEY_MAX:
+            raise TagRuleError(f"{field} key {key[:20]!r}...: longer than {TAG_KEY_MAX} characters")
+        if key.lower().startswith(RESERVED_TAG_PREFIX):
+            raise TagRuleError(f"{field} key {key!r}: the 'aws:' prefix is reserved for AWS")
+        bad = sorted({c for c in key if not _allowed(c)})
+        if bad:
+            raise TagRuleError(
+                f"{field} key {key!r}: only letters, digits, spaces and _ . : / = + - @ are allowed"
+                f" (found {''.join(bad)!r})"
+            )
+        if value is None:
+            value = ""
+        if isinstance(value, (dict, list)):
+            raise TagRuleError(f"{field} {key!r}: a tag value must be a string, not a {type(value).__name__}")
+        value = str(value)
+        if len(value) > TAG_VALUE_MAX:
+            raise TagRuleError(f"{field} {key!r}: value longer than {TAG_VALUE_MAX} characters")
+        bad = sorted({c for c in value if not _allowed(c)})
+        if bad:
+            raise TagRuleError(
+                f"{field} {key!r}: value may only hold letters, digits, spaces and _ . : / = + - @"
+                f" (found {''.join(bad)!r})"
+            )
+        checked[key] = value
+    if len(checked) > TAGS_PER_CALL:
+        raise TagRuleError(f"{field}: {len(checked)} tags given, at most {TAGS_PER_CALL}")
+    return checked
+
+
+def tag_list(tags):
+    """{key: value} -> [{'Key': key, 'Value': value}] in key order (stable requests)."""
+    return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
+
+
+def tag_dict(tags):
+    """[{'Key': .., 'Value': ..}] (as AWS returns them) -> {key: value}."""
+    return {tag["Key"]: tag.get("Value", "") for tag in tags or []}
+
+
+def compare_tags(current, desired, purge=True):
+    """What to change to go from current to desired.
+
+    Returns (to_set, to_remove): to_set maps keys to add or change to their value,
+    to_remove lists keys to delete (only when purge is true). desired None means
+    "leave tags alone"."""
+    current = current or {}
+    if desired is None:
+        return {}, []
+    to_set = {key: value for key, value in desired.items() if current.get(key) != value}
+    to_remove = sorted(key for key in current if key not in desired) if purge else []
+    return to_set, to_remove
+
+
+def merged_tags(current, desired, purge=True):
+    """The tags a resource will carry after reconciliation (for check mode and results)."""
+    to_set, to_remove = compare_tags(current, desired, purge)
+    result = {key: value for key, value in (current or {}).items() if key not in to_remove}
+    result.update(to_set)
+    return result
+
+
+def reconcile_tags(client, resource_type, resource_id, current, desired, purge=True, check_mode=False):
+    """Bring an SSM resource's tags to `desired` (None: untouched). Returns True when
+    something was (or, in check mode, would be) changed."""
+    to_set, to_remove = compare_tags(current, desired, purge)
+    if check_mode or not (to_set or to_remove):
+        return bool(to_set or to_remove)
+    if to_remove:
+        try:
+            client.remove_tags_from_resource(ResourceType=resource_type, ResourceId=resource_id, TagKeys=to_remove)
+        except aws_errors() as exc:
+            raise map_aws_error(exc, "RemoveTagsFromResource", resource_id) from None
+    if to_set:
+        try:
+            client.add_tags_to_resource(ResourceType=resource_type, ResourceId=resource_id, Tags=tag_list(to_set))
+        except aws_errors() as exc:
+            raise map_aws_error(exc, "AddTagsToResource", resource_id) from None
+    return True
+
+
+def list_tags(client, resource_type, resource_id):
+    """Current tags of an SSM resource as {key: value}."""
+    try:
+        response = client.list_tags_for_resource(ResourceType=resource_type, ResourceId=resource_id)
+    except aws_errors() as exc:
+        raise map_aws_error(exc, "ListTagsForResource", resource_id) from None
+    return tag_dict(response.get("TagList"))
