@@ -10,6 +10,10 @@ COLLECTION_LINK := .collections/ansible_collections/keel/ssm
 VENV_CORE214 := $(VENV)/core214
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Per-checkout Ansible home: ~/.ansible/collections is shared by every checkout on the
+# machine (molecule's prerun installs the collection there), and ansible-lint searches it
+# first, so another checkout's keel.ssm would shadow this one.
+export ANSIBLE_HOME := $(CURDIR)/.ansible
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 
@@ -44,9 +48,7 @@ lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	# ansible-lint installs the collection under ANSIBLE_HOME: keep it per checkout, since a
-	# shared ~/.ansible would hold whichever branch was linted last and shadow this one.
-	ANSIBLE_HOME=$(CURDIR)/.ansible $(BIN)/ansible-lint --profile production
+	$(BIN)/ansible-lint --profile production
 
 pytest: venv venv-core214
 	$(BIN)/pytest tests
@@ -61,6 +63,7 @@ demo: venv images
 
 bench: venv
 	$(BIN)/python benchmarks/lookup_fleet.py
+	$(BIN)/python benchmarks/parameter_tree_noop.py
 
 # Regenerate files derived from the roles' argument specs (a test fails when they drift).
 docs: venv

@@ -13,17 +13,19 @@ from __future__ import annotations
 import unicodedata
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.validation import ParameterRuleError
 
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
-TAGS_PER_CALL = 1000  # AddTagsToResource: Tags has at most 1000 entries (service model)
+TAGS_PER_RESOURCE = 50  # AWS's general limit of user tags per resource
 RESERVED_TAG_PREFIX = "aws:"
 # Characters the service model allows besides letters, digits and separators.
 TAG_PUNCTUATION = frozenset("_.:/=+-@")
 
 
-class TagRuleError(ValueError):
-    """A tag AWS would reject; the message names the field and the rule."""
+class TagRuleError(ParameterRuleError):
+    """A tag AWS would reject; the message names the field and the rule (a
+    ParameterRuleError, so the Parameter Store modules report it like any other rule)."""
 
 
 def _allowed(char):
@@ -46,14 +48,16 @@ def check_tags(tags, field="tags"):
         if len(key) > TAG_KEY_MAX:
             raise TagRuleError(f"{field} key {key[:20]!r}...: longer than {TAG_KEY_MAX} characters")
         if key.lower().startswith(RESERVED_TAG_PREFIX):
-            raise TagRuleError(f"{field} key {key!r}: the 'aws:' prefix is reserved for AWS")
+            raise TagRuleError(f"{field} key {key!r}: must not start with 'aws:' (reserved for AWS)")
         bad = sorted({c for c in key if not _allowed(c)})
         if bad:
             raise TagRuleError(
                 f"{field} key {key!r}: only letters, digits, spaces and _ . : / = + - @ are allowed"
                 f" (found {''.join(bad)!r})"
             )
-        if value is None:
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif value is None:
             value = ""
         if isinstance(value, (dict, list)):
             raise TagRuleError(f"{field} {key!r}: a tag value must be a string, not a {type(value).__name__}")
@@ -67,8 +71,8 @@ def check_tags(tags, field="tags"):
                 f" (found {''.join(bad)!r})"
             )
         checked[key] = value
-    if len(checked) > TAGS_PER_CALL:
-        raise TagRuleError(f"{field}: {len(checked)} tags given, at most {TAGS_PER_CALL}")
+    if len(checked) > TAGS_PER_RESOURCE:
+        raise TagRuleError(f"{field}: {len(checked)} tags given, at most {TAGS_PER_RESOURCE} per resource")
     return checked
 
 
@@ -104,27 +108,37 @@ def merged_tags(current, desired, purge=True):
     return result
 
 
-def reconcile_tags(client, resource_type, resource_id, current, desired, purge=True, check_mode=False):
-    """Bring an SSM resource's tags to `desired` (None: untouched). Returns True when
-    something was (or, in check mode, would be) changed."""
-    to_set, to_remove = compare_tags(current, desired, purge)
-    if check_mode or not (to_set or to_remove):
-        return bool(to_set or to_remove)
+def apply_tag_changes(client, resource_type, resource_id, to_set, to_remove, on_call=None):
+    """RemoveTagsFromResource then AddTagsToResource, each only when needed."""
     if to_remove:
+        if on_call:
+            on_call("RemoveTagsFromResource", 1)
         try:
             client.remove_tags_from_resource(ResourceType=resource_type, ResourceId=resource_id, TagKeys=to_remove)
         except aws_errors() as exc:
             raise map_aws_error(exc, "RemoveTagsFromResource", resource_id) from None
     if to_set:
+        if on_call:
+            on_call("AddTagsToResource", 1)
         try:
             client.add_tags_to_resource(ResourceType=resource_type, ResourceId=resource_id, Tags=tag_list(to_set))
         except aws_errors() as exc:
             raise map_aws_error(exc, "AddTagsToResource", resource_id) from None
-    return True
 
 
-def list_tags(client, resource_type, resource_id):
+def reconcile_tags(client, resource_type, resource_id, current, desired, purge=True, check_mode=False):
+    """Bring an SSM resource's tags to `desired` (None: untouched). Returns True when
+    something was (or, in check mode, would be) changed."""
+    to_set, to_remove = compare_tags(current, desired, purge)
+    if not check_mode:
+        apply_tag_changes(client, resource_type, resource_id, to_set, to_remove)
+    return bool(to_set or to_remove)
+
+
+def list_tags(client, resource_type, resource_id, on_call=None):
     """Current tags of an SSM resource as {key: value}."""
+    if on_call:
+        on_call("ListTagsForResource", 1)
     try:
         response = client.list_tags_for_resource(ResourceType=resource_type, ResourceId=resource_id)
     except aws_errors() as exc:

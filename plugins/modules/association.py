@@ -293,9 +293,9 @@ from ansible_collections.keel.ssm.plugins.module_utils.associations import (
     unmanaged_fields,
     update_association,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, diff_entry, mask_pair
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.results import attach_diff, diff_entry, mask_pair
 from ansible_collections.keel.ssm.plugins.module_utils.schedules import ScheduleRuleError
 
 ARGUMENT_SPEC = {

@@ -233,6 +233,7 @@ tags:
   sample: {Project: keel}
 """
 
+from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, diff_entry, render_text
 from ansible_collections.keel.ssm.plugins.module_utils.documents import (
     DEFAULT_VERSION_LATEST,
     DOCUMENT_FORMATS,
@@ -256,7 +257,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.documents import (
 )
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.results import attach_diff, diff_entry, render_text
 from ansible_collections.keel.ssm.plugins.module_utils.tagging import (
     TagRuleError,
     check_tags,

@@ -19,7 +19,7 @@ def test_values_become_text_and_unicode_letters_pass():
     assert check_tags({"Owner": "équipe plateforme", "Tier": 3, "On": True, "Empty": None}) == {
         "Owner": "équipe plateforme",
         "Tier": "3",
-        "On": "True",
+        "On": "true",
         "Empty": "",
     }
 
@@ -27,7 +27,7 @@ def test_values_become_text_and_unicode_letters_pass():
 @pytest.mark.parametrize(
     ("tags", "rule"),
     [
-        ({"aws:cloudformation": "x"}, "reserved"),
+        ({"aws:cloudformation": "x"}, "reserved for AWS"),
         ({"bad#key": "x"}, "only letters"),
         ({"k": "bad;value"}, "value may only hold"),
         ({"k" * 129: "x"}, "longer than 128"),

@@ -1,0 +1,195 @@
+# Copyright: keel.ssm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What Parameter Store holds now, read with as few calls as the task needs.
+
+One parameter (keel.ssm.parameter): GetParameterHistory without decryption gives type,
+tier, key, policies, pattern, data type and the current version's labels in one or two
+pages; only a SecureString's value needs GetParameter with decryption.
+A tree (keel.ssm.parameter_tree): GetParametersByPath (10 per page, decrypted) gives
+every value and type; DescribeParameters by name (50 names per call) adds metadata only
+for the parameters whose comparison needs it; tags and labels are read only for
+parameters whose spec manages them.
+
+Decrypted values live only in CurrentParameter.value, in memory, for comparison; they
+are never part of metadata() (what modules return).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_policies import policies_from_aws
+from ansible_collections.keel.ssm.plugins.module_utils.parameters import chunks, get_parameters_by_path
+
+HISTORY_PAGE = 50  # GetParameterHistory: at most 50 versions per page
+DESCRIBE_NAMES = 50  # DescribeParameters: at most 50 values in one filter
+
+
+class CurrentParameter:
+    """A parameter as read from Parameter Store. Fields not read yet are None and
+    flagged (metadata_known, value_known; tags/labels None when not read)."""
+
+    def __init__(self, name, type_, version, data_type=None, last_modified=None):
+        self.name = name
+        self.type = type_
+        self.version = version
+        self.data_type = data_type or "text"
+        self.last_modified = last_modified
+        self.value = None
+        self.value_known = False
+        self.metadata_known = False
+        self.description = None
+        self.key_id = None
+        self.tier = None
+        self.policies = []
+        self.allowed_pattern = None
+        self.last_modified_user = None
+        self.tags = None
+        self.labels = None
+
+    @classmethod
+    def from_parameter(cls, parameter, keep_value=True):
+        """From a GetParameter/GetParametersByPath entry (value decrypted)."""
+        current = cls(
+            parameter["Name"],
+            parameter["Type"],
+            parameter.get("Version"),
+            parameter.get("DataType"),
+            parameter.get("LastModifiedDate"),
+        )
+        if keep_value:
+            current.value = parameter.get("Value")
+            current.value_known = current.value is not None
+        return current
+
+    def set_metadata(self, entry):
+        """From a DescribeParameters or GetParameterHistory entry (never its Value)."""
+        self.description = entry.get("Description") or None
+        self.key_id = entry.get("KeyId")
+        self.tier = entry.get("Tier")
+        self.policies = policies_from_aws(entry.get("Policies"))
+        self.allowed_pattern = entry.get("AllowedPattern") or None
+        self.data_type = entry.get("DataType") or self.data_type
+        self.last_modified_user = entry.get("LastModifiedUser")
+        if entry.get("LastModifiedDate"):
+            self.last_modified = entry["LastModifiedDate"]
+        self.metadata_known = True
+
+    def metadata(self):
+        """What a module may return about the parameter: everything but the value."""
+        result = {"name": self.name, "type": self.type, "version": self.version, "data_type": self.data_type}
+        if self.last_modified is not None:
+            result["last_modified_date"] = (
+                self.last_modified.isoformat() if hasattr(self.last_modified, "isoformat") else str(self.last_modified)
+            )
+        if self.metadata_known:
+            result.update(
+                tier=self.tier,
+                description=self.description,
+                key_id=self.key_id,
+                allowed_pattern=self.allowed_pattern,
+                policies=self.policies,
+                last_modified_user=self.last_modified_user,
+            )
+        if self.labels is not None:
+            result["labels"] = sorted(self.labels)
+        if self.tags is not None:
+            result["tags"] = dict(self.tags)
+        return result
+
+
+def _history(client, name, on_call=None):
+    """The newest GetParameterHistory entry of name (no decryption), or None."""
+    paginator = client.get_paginator("get_parameter_history")
+    newest = None
+    try:
+        for page in paginator.paginate(Name=name, WithDecryption=False, PaginationConfig={"PageSize": HISTORY_PAGE}):
+            if on_call:
+                on_call("GetParameterHistory", 1)
+            for entry in page.get("Parameters", []):
+                if entry.get("Type") == "SecureString":
+                    entry.pop("Value", None)  # ciphertext (or moto's stand-in): never used
+                if newest is None or entry.get("Version", 0) > newest.get("Version", 0):
+                    newest = entry
+    except aws_errors() as exc:
+        error = map_aws_error(exc, "GetParameterHistory", name)
+        if error.code == "ParameterNotFound":
+            return None
+        raise error from None
+    return newest
+
+
+def read_parameter(client, name, on_call=None):
+    """One parameter's type, metadata and current labels; its value too unless it is a
+    SecureString (history without decryption only has the ciphertext)."""
+    newest = _history(client, name, on_call)
+    if newest is None:
+        return None
+    current = CurrentParameter(name, newest["Type"], newest.get("Version"), newest.get("DataType"))
+    current.set_metadata(newest)
+    current.labels = list(newest.get("Labels") or [])
+    if current.type != "SecureString":
+        current.value = newest.get("Value")
+        current.value_known = current.value is not None
+    return current
+
+
+def read_value(client, name, on_call=None):
+    """The decrypted value (for String/StringList simply the value), for comparison only."""
+    if on_call:
+        on_call("GetParameter", 1)
+    try:
+        response = client.get_parameter(Name=name, WithDecryption=True)
+    except aws_errors() as exc:
+        raise map_aws_error(exc, "GetParameter", name) from None
+    return response["Parameter"]["Value"], response["Parameter"].get("Version")
+
+
+def read_labels(client, current, on_call=None):
+    """Labels of the current version (GetParameterHistory, no decryption)."""
+    newest = _history(client, current.name, on_call)
+    current.labels = list(newest.get("Labels") or []) if newest else []
+    if newest and newest.get("Version") != current.version:
+        raise KeelAWSError(
+            "error",
+            f"GetParameterHistory {current.name}: version {newest.get('Version')} appeared while reading "
+            f"(was {current.version}); someone else is writing it, run again",
+            operation="GetParameterHistory",
+        )
+
+
+def read_tree(client, path, keep_values_for=(), on_call=None):
+    """Every parameter under path (recursive), by name. Decrypted values are kept only
+    for the names in keep_values_for (the ones the task compares)."""
+    keep = set(keep_values_for)
+    tree = {}
+    for parameter in get_parameters_by_path(client, path, recursive=True, decrypt=True, on_call=on_call):
+        tree[parameter["Name"]] = CurrentParameter.from_parameter(parameter, keep_value=parameter["Name"] in keep)
+        parameter.pop("Value", None)
+    return tree
+
+
+def read_metadata(client, currents, on_call=None):
+    """Add DescribeParameters metadata to the given CurrentParameters, 50 names a call."""
+    by_name = {current.name: current for current in currents}
+    paginator = client.get_paginator("describe_parameters")
+    for batch in chunks(sorted(by_name), DESCRIBE_NAMES):
+        try:
+            pages = paginator.paginate(
+                ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": batch}],
+                PaginationConfig={"PageSize": DESCRIBE_NAMES},
+            )
+            for page in pages:
+                if on_call:
+                    on_call("DescribeParameters", 1)
+                for entry in page.get("Parameters", []):
+                    if entry.get("Name") in by_name:
+                        by_name[entry["Name"]].set_metadata(entry)
+        except aws_errors() as exc:
+            raise map_aws_error(exc, "DescribeParameters", f"{batch[0]} (+{len(batch) - 1} more)") from None
+    missing = [name for name, current in by_name.items() if not current.metadata_known]
+    if missing:
+        raise KeelAWSError(
+            "missing",
+            f"DescribeParameters: no metadata for {', '.join(missing[:5])}; deleted while reading? run again",
+            operation="DescribeParameters",
+        )

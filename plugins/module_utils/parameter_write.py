@@ -1,0 +1,134 @@
+# Copyright: keel.ssm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Apply a planned ParameterChange: PutParameter, tags, labels, in that order.
+
+An overwrite always sends the current description, key, tier, pattern and data type
+for options the task does not manage, so nothing the task did not mention changes
+(whatever the service's defaults for omitted fields are). Policies are only sent when
+managed: PutParameter keeps existing policies when none are sent.
+Failures raise KeelAWSError with `steps_done` (the calls that succeeded before it) and
+the value redacted from the message.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_policies import policies_json
+from ansible_collections.keel.ssm.plugins.module_utils.tagging import apply_tag_changes, tag_list
+
+
+def put_arguments(desired, current, value):
+    """PutParameter arguments for desired (current None: create)."""
+    type_ = desired.effective_type(current)
+    key_id = desired.effective_key_id(current)
+    args = {"Name": desired.name, "Value": value, "Type": type_}
+    if current is None:
+        args["Overwrite"] = False
+        optional = {
+            "Description": desired.description or None,
+            "KeyId": key_id,
+            "Tier": desired.tier,
+            "Policies": policies_json(desired.policies) if desired.policies else None,
+            "AllowedPattern": desired.allowed_pattern or None,
+            "DataType": desired.data_type,
+        }
+        if desired.tags:
+            args["Tags"] = tag_list(desired.tags)
+    else:
+        if not current.metadata_known:
+            raise ValueError(f"metadata of {current.name} must be read before overwriting it")
+        args["Overwrite"] = True  # AWS refuses Tags together with Overwrite
+        optional = {
+            "Description": desired.description if desired.description is not None else current.description,
+            "KeyId": (key_id or current.key_id) if type_ == "SecureString" else None,
+            "Tier": desired.tier or current.tier,
+            "Policies": policies_json(desired.policies) if desired.policies is not None else None,
+            "AllowedPattern": (
+                desired.allowed_pattern if desired.allowed_pattern is not None else current.allowed_pattern
+            ),
+            "DataType": desired.data_type or current.data_type,
+        }
+    args.update((key, item) for key, item in optional.items() if item is not None)
+    return args
+
+
+def _call(operation, subject, secrets, function, **kwargs):
+    try:
+        return function(**kwargs)
+    except aws_errors() as exc:
+        raise map_aws_error(exc, operation, subject, secrets=secrets) from None
+
+
+def apply_change(client, desired, current, change, value, secrets=(), on_call=None):
+    """Write `change`. `value` is the text to put (desired or, when the task gave none,
+    the current one). Returns (version, tier) after the writes."""
+    name = desired.name
+    version = current.version if current is not None else None
+    tier = current.tier if current is not None else None
+    secrets = [value, *secrets] if value else list(secrets)
+    steps = []
+
+    def count(operation):
+        if on_call:
+            on_call(operation, 1)
+
+    try:
+        if change.put:
+            count("PutParameter")
+            response = _call(
+                "PutParameter", name, secrets, client.put_parameter, **put_arguments(desired, current, value)
+            )
+            steps.append("PutParameter")
+            version = response.get("Version", version)
+            tier = response.get("Tier", tier)
+        if current is not None and (change.tags_set or change.tags_remove):
+            apply_tag_changes(client, "Parameter", name, change.tags_set, change.tags_remove, on_call=on_call)
+            steps.append("tags")
+        if change.labels_attach:
+            count("LabelParameterVersion")
+            response = _call(
+                "LabelParameterVersion",
+                name,
+                secrets,
+                client.label_parameter_version,
+                Name=name,
+                ParameterVersion=version,
+                Labels=change.labels_attach,
+            )
+            if response.get("InvalidLabels"):
+                raise KeelAWSError(
+                    "invalid",
+                    f"LabelParameterVersion {name}: labels rejected: {', '.join(response['InvalidLabels'])}",
+                    operation="LabelParameterVersion",
+                )
+            steps.append("LabelParameterVersion")
+        if change.labels_detach:
+            count("UnlabelParameterVersion")
+            _call(
+                "UnlabelParameterVersion",
+                name,
+                secrets,
+                client.unlabel_parameter_version,
+                Name=name,
+                ParameterVersion=version,
+                Labels=change.labels_detach,
+            )
+            steps.append("UnlabelParameterVersion")
+    except KeelAWSError as error:
+        error.steps_done = steps
+        raise
+    return version, tier
+
+
+def delete_parameter(client, name, on_call=None):
+    """DeleteParameter; returns False when it was already gone."""
+    if on_call:
+        on_call("DeleteParameter", 1)
+    try:
+        client.delete_parameter(Name=name)
+    except aws_errors() as exc:
+        error = map_aws_error(exc, "DeleteParameter", name)
+        if error.code == "ParameterNotFound":
+            return False
+        raise error from None
+    return True
