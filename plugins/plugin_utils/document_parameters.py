@@ -69,6 +69,11 @@ DELIVERY_PARAMETERS = {
     },
 }
 
+# Settings whose values cannot pass any injection-proof pattern: Parameter Store only.
+PARAMETER_STORE_ONLY = {
+    "keel_ssm_agent_signature_key": "an ASCII-armoured PGP key block spans lines",
+}
+
 ROLE_DOCUMENTS = tuple(PARAMETER_STORE_ROLES)
 BASELINE_DOCUMENT = "keel-ssm-baseline"
 
@@ -105,7 +110,7 @@ def value_rule(spec, where):
     choices = spec.get("choices")
     if kind == "bool":
         return {"allowedValues": ["", "true", "false"]}
-    if kind in ("str", "path") and choices:
+    if kind in ("str", "path", "int", "float") and choices:
         return {"allowedValues": [""] + [str(choice) for choice in choices]}
     if kind == "int":
         return {"allowedPattern": f"^({INT_TEXT})?$"}
@@ -161,7 +166,7 @@ def document_settings(role, roles_dir=None):
             if owner == "baseline" and role != "baseline" and variable not in CONNECTION_OPTIONS:
                 continue
             spec = options[variable] or {}
-            if spec.get("no_log") or value_rule(spec, variable) is None:
+            if spec.get("no_log") or variable in PARAMETER_STORE_ONLY or value_rule(spec, variable) is None:
                 left_out.append(variable)
                 continue
             name = parameter_name(owner, variable)

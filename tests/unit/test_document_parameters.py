@@ -37,6 +37,7 @@ PAM_SPEC = {
     "keel_pam_groups": {"type": "list", "elements": "str", "default": []},
     "keel_pam_ports": {"type": "list", "elements": "int", "default": [22]},
     "keel_pam_ratio": {"type": "float", "default": 0.5},
+    "keel_pam_minclass": {"type": "int", "default": 3, "choices": [0, 1, 2, 3, 4]},
     "keel_pam_secret": {"type": "str", "no_log": True, "default": ""},
     "keel_pam_extra": {"type": "dict", "default": {}},
 }
@@ -71,6 +72,7 @@ def test_single_role_document_carries_connection_options_and_its_role(roles_dir)
         "FaillockDeny",
         "Groups",
         "Hashing",
+        "Minclass",
         "Ports",
         "Ratio",
     ]
@@ -131,6 +133,7 @@ def test_extra_vars_are_typed_and_empty_means_unset(roles_dir):
         "SSM_Groups": "adm,sudo",
         "SSM_Ports": "22,443",
         "SSM_Ratio": "0.25",
+        "SSM_Minclass": "2",
         "SSM_Hashing": "",
         "SSM_ParameterPath": "/baseline/prod",
         "SSM_Unrelated": "x",
@@ -141,6 +144,7 @@ def test_extra_vars_are_typed_and_empty_means_unset(roles_dir):
         "keel_pam_groups": ["adm", "sudo"],
         "keel_pam_ports": [22, 443],
         "keel_pam_ratio": 0.25,
+        "keel_pam_minclass": 2,
         "keel_baseline_parameter_path": "/baseline/prod",
     }
 
@@ -151,6 +155,7 @@ def test_extra_vars_are_typed_and_empty_means_unset(roles_dir):
         ({"SSM_FaillockDeny": "3; reboot"}, "FaillockDeny: value does not match"),
         ({"SSM_Hashing": "md5"}, "Hashing: value is not one of the allowed values"),
         ({"SSM_EnforceForRoot": "yes"}, "EnforceForRoot: value is not one of the allowed values"),
+        ({"SSM_Minclass": "7"}, "Minclass: value is not one of the allowed values"),
     ],
 )
 def test_values_are_rechecked_on_the_instance(roles_dir, environ, message):
