@@ -17,7 +17,7 @@ export ANSIBLE_HOME := $(CURDIR)/.ansible
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 
-.PHONY: all venv venv-core214 images lint pytest molecule test demo bench clean docs
+.PHONY: all venv venv-core214 images lint pytest molecule test demo bench clean docs bundle
 
 all: test
 
@@ -68,6 +68,11 @@ bench: venv
 # Regenerate files derived from the roles' argument specs (a test fails when they drift).
 docs: venv
 	$(BIN)/python scripts/role_docs.py
+	$(BIN)/python scripts/ssm_documents.py
+
+# The zip for the keel-ssm-* documents and AWS-ApplyAnsiblePlaybooks (build/keel-ssm-bundle.zip).
+bundle: venv
+	$(BIN)/python scripts/build_bundle.py
 
 clean:
 	rm -rf $(VENV) .collections build .pytest_cache .ruff_cache

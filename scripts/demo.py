@@ -1,18 +1,41 @@
 #!/usr/bin/env python3
-"""`make demo`: the main job on its embedded defaults, against a local AWS stand-in.
+"""`make demo`: the main job on its embedded defaults, against local stand-ins.
 
-Steps run in order on one shared Demo state; each prints what it did, never a secret.
-Today: start a moto server, seed a Parameter Store tree (/demo/prod/app/..., one
-SecureString), render an application config through ansible-playbook with the
-keel.ssm.parameter lookup. Later steps (tree writes with the modules, the baseline in
-containers, SSM documents) append to STEPS.
+AWS is a moto server in a container (keel-test/moto) and the fleet is three Debian 12
+containers labelled like EC2 tags; nothing leaves this machine. Steps, in order:
+
+1. start the AWS stand-in on a private Docker network;
+2. load Parameter Store with keel.ssm.parameter_tree: an application tree (one
+   SecureString) and the security baseline's settings under /baseline/demo;
+3. render an application config with the keel.ssm.parameter lookup;
+4. publish (playbooks/publish.yml): build the bundle, upload it to S3, register the
+   SSM documents, and plan the tag-targeted associations (moto has no association
+   API, so they are planned and printed, not created);
+5. start the "instances": two tagged Role=web-server, Environment=production, one
+   Role=database;
+6. resolve the associations' tag targets against the instances' labels (this script
+   plays State Manager's target resolution);
+7. rehearse the keel-ssm-baseline document on each targeted instance exactly as the
+   SSM agent would run it (playbooks/rehearse.yml: the agent emulator, a TEST DOUBLE,
+   then the document's shell step as shipped, with Debian's own ansible-core 2.14);
+8. print a compliance-style summary per instance, read back from the instances.
+
+`--quick` stops after step 4 (no instances), which is what the test suite runs; the
+rehearsal itself is covered by the molecule scenario `rehearsal`. Containers and the
+network are removed at the end unless KEEL_DEMO_KEEP=1. Secrets are never printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import re
 import secrets
+import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,111 +43,310 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / ".collections"))
 
-import boto3  # noqa: E402
-
 from ansible_collections.keel.ssm.plugins.module_utils.errors import redact  # noqa: E402
 from tests.helpers.fleet import run_playbook  # noqa: E402
-from tests.helpers.moto_endpoint import FAKE_CREDENTIALS, MotoServer  # noqa: E402
 
 DEMO_DIR = REPO_ROOT / "scripts" / "demo"
 BUILD_DIR = REPO_ROOT / "build" / "demo"
 PREFIX = "/demo/prod/app"
+BASELINE_PATH = "/baseline/demo"
+NETWORK = "keel-demo-net"
+MOTO = "keel-demo-moto"
+MOTO_IMAGE = "keel-test/moto:latest"
+INSTANCE_IMAGE = "keel-test/debian:bookworm"
+INSTANCES = {
+    "keel-demo-web-1": {"Role": "web-server", "Environment": "production"},
+    "keel-demo-web-2": {"Role": "web-server", "Environment": "production"},
+    "keel-demo-db-1": {"Role": "database", "Environment": "production"},
+}
+# Settings that differ from the role defaults, so the summary shows where they came from.
+BASELINE_SETTINGS = {
+    "pam": {"faillock_deny": "4", "pwquality_minlen": "16"},
+    "auditd": {"num_logs": "7"},
+    "ufw": {"allowed_ports": ["443/tcp"]},
+    # The real agent cannot be downloaded here; an instance running a document has one.
+    "ssm_agent": {"install": "false"},
+}
+FAKE_INSTANCE_CREDENTIALS = [
+    "AWS_ACCESS_KEY_ID=testing",
+    "AWS_SECRET_ACCESS_KEY=testing",
+    "AWS_DEFAULT_REGION=us-east-1",
+]
+# systemd as PID 1 without --privileged (../shared/LAB_NOTES.md).
+SYSTEMD_FLAGS = [
+    *("--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "AUDIT_CONTROL", "--cap-add", "AUDIT_WRITE"),
+    *("--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock"),
+    *("--security-opt", "seccomp=unconfined"),
+]
+RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 
 @dataclass
 class Demo:
     """What the steps share. `secrets` holds every SecureString value the demo created,
-    so anything printed can be masked with them."""
+    so anything printed is masked with them."""
 
     workdir: Path = BUILD_DIR
-    moto: MotoServer | None = None
-    ssm: object = None
+    endpoint: str = ""
     secrets: list = field(default_factory=list)
     summary: list = field(default_factory=list)
+    plan: list = field(default_factory=list)
+    targeted: list = field(default_factory=list)
 
     def say(self, text):
         print(redact(str(text), self.secrets), flush=True)
 
+    def playbook(self, playbook, extra_vars, inventory=None, extra_env=None):
+        """One ansible-playbook run; on localhost (the default) modules run under this
+        Python, which has boto3."""
+        if inventory is None:
+            inventory = ("-i", "localhost,")
+            extra_vars = dict(extra_vars, ansible_python_interpreter=sys.executable)
+        result = run_playbook(
+            playbook,
+            self.workdir,
+            self.endpoint,
+            list(inventory),
+            extra_vars,
+            forks=5,
+            verbosity=0,
+            extra_env=extra_env,
+        )
+        if result.returncode != 0:
+            for line in result.output.splitlines()[-40:]:
+                self.say(f"  | {line}")
+            raise RuntimeError(f"{Path(playbook).name} failed (exit {result.returncode})")
+        return result
+
+
+def docker(*args, check=True):
+    return subprocess.run(["docker", *args], check=check, capture_output=True, text=True)
+
+
+def remove_stand_ins():
+    """Only what this demo creates, by its names."""
+    docker("rm", "-f", MOTO, *INSTANCES, check=False)
+    docker("network", "rm", NETWORK, check=False)
+
 
 def start_aws_stand_in(demo):
-    demo.moto = MotoServer().start()
-    demo.ssm = boto3.client(
-        "ssm",
-        endpoint_url=demo.moto.url,
-        region_name=FAKE_CREDENTIALS["AWS_REGION"],
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
-    demo.say(f"moto server (AWS stand-in) listening on {demo.moto.url}")
+    remove_stand_ins()
+    docker("network", "create", NETWORK)
+    docker("run", "-d", "--name", MOTO, "--network", NETWORK, MOTO_IMAGE)
+    address = json.loads(docker("inspect", MOTO).stdout)[0]["NetworkSettings"]["Networks"][NETWORK]["IPAddress"]
+    demo.endpoint = f"http://{address}:5000"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{demo.endpoint}/moto-api/", timeout=2):  # noqa: S310 (http URL built here)
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"moto did not answer on {demo.endpoint}") from None
+            time.sleep(0.5)
+    demo.say(f"moto (AWS stand-in) in container {MOTO}: {demo.endpoint} from here, http://{MOTO}:5000 from instances")
 
 
-def seed_parameter_tree(demo):
+def load_parameters(demo):
     password = secrets.token_urlsafe(18)
     demo.secrets.append(password)
-    tree = [
-        (f"{PREFIX}/db/host", "db.prod.internal", "String"),
-        (f"{PREFIX}/db/port", "5432", "String"),
-        (f"{PREFIX}/db/password", password, "SecureString"),
-        (f"{PREFIX}/log_level", "info", "String"),
-        (f"{PREFIX}/features", json.dumps({"new_ui": True, "beta_api": False}), "String"),
-    ]
-    for name, value, kind in tree:
-        demo.ssm.put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
-        demo.say(f"  {kind:<12} {name} = {value}")
-    demo.summary.append(f"{len(tree)} parameters under {PREFIX} (1 SecureString)")
+    result = demo.playbook(
+        DEMO_DIR / "load_parameters.yml",
+        {
+            "demo_prefix": PREFIX,
+            "demo_baseline_path": BASELINE_PATH,
+            "demo_baseline_settings": BASELINE_SETTINGS,
+        },
+        # Through the environment, so the secret is never written to a vars file.
+        extra_env={"KEEL_DEMO_DB_PASSWORD": password},
+    )
+    demo.say(f"  {PREFIX}: db/host, db/port, db/password (SecureString), log_level, features (JSON)")
+    for role, settings in BASELINE_SETTINGS.items():
+        for name, value in settings.items():
+            demo.say(f"  {BASELINE_PATH}/{role}/{name} = {value if isinstance(value, str) else ','.join(value)}")
+    changed = sum(counts["changed"] for counts in result.recap.values())
+    demo.summary.append(f"Parameter Store loaded with keel.ssm.parameter_tree ({changed} task(s) changed)")
 
 
 def render_config(demo):
     out = demo.workdir / "out"
     out.mkdir(parents=True, exist_ok=True)
-    result = run_playbook(
+    demo.playbook(
         DEMO_DIR / "render_config.yml",
-        demo.workdir,
-        demo.moto.url,
-        ["-i", "localhost,"],
-        {"demo_prefix": PREFIX, "demo_out": str(out), "ansible_python_interpreter": sys.executable},
-        forks=1,
-        verbosity=0,
+        {"demo_prefix": PREFIX, "demo_out": str(out)},
     )
-    for line in result.output.splitlines():
-        if line.strip():
-            demo.say(f"  | {line}")
-    if result.returncode != 0:
-        raise RuntimeError(f"ansible-playbook failed (exit {result.returncode})")
     config = out / "app.conf"
     text = config.read_text(encoding="utf-8")
     if demo.secrets[0] not in text:
         raise RuntimeError(f"{config} does not hold the database password")
-    demo.say(f"\n{config} (mode {config.stat().st_mode & 0o777:o}), SecureString values masked here:")
+    demo.say(f"{config} (mode {config.stat().st_mode & 0o777:o}), SecureString values masked here:")
     for line in text.splitlines():
         demo.say(f"  {line}")
-    demo.summary.append(f"config rendered with keel.ssm.parameter: {config}")
+    demo.summary.append(f"config rendered with the keel.ssm.parameter lookup: {config}")
 
 
-STEPS = [
+def publish(demo):
+    plan_file = demo.workdir / "associations.json"
+    demo.playbook(
+        REPO_ROOT / "playbooks" / "publish.yml",
+        {
+            "keel_publish_bucket": "keel-demo-bundles",
+            "keel_publish_create_bucket": True,
+            "keel_publish_endpoint_url": demo.endpoint,
+            "keel_publish_bundle": str(demo.workdir / "keel-ssm-bundle.zip"),
+            "keel_publish_parameter_path": BASELINE_PATH,
+            "keel_publish_association_prefix": "keel-demo",
+            "keel_publish_associations": False,
+            "keel_publish_plan_file": str(plan_file),
+        },
+    )
+    demo.plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    bundle_url = demo.plan[0]["parameters"]["BundleUrl"]
+    demo.say(f"  bundle: {demo.workdir / 'keel-ssm-bundle.zip'} -> {bundle_url}")
+    demo.say(
+        "  documents registered: keel-ssm-baseline, keel-ssm-auditd, keel-ssm-pam, keel-ssm-ufw, keel-ssm-ssm-agent"
+    )
+    demo.say(f"  associations planned (complete definitions in {plan_file}):")
+    for item in demo.plan:
+        targets = " + ".join(f"{t['key']}={','.join(t['values'])}" for t in item["targets"])
+        demo.say(
+            f"    {item['association_name']}: {item['document_name']} on {targets}, {item['schedule']},"
+            f" {item['compliance_severity']}, concurrency {item['max_concurrency']}, errors {item['max_errors']}"
+        )
+    demo.summary.append(f"bundle in S3, 5 documents registered, {len(demo.plan)} associations planned")
+
+
+def start_instances(demo):
+    for name, labels in INSTANCES.items():
+        tags = [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
+        env = [arg for pair in FAKE_INSTANCE_CREDENTIALS for arg in ("-e", pair)]
+        docker("run", "-d", "--name", name, "--hostname", name, "--network", NETWORK, *tags, *env, *SYSTEMD_FLAGS,
+               INSTANCE_IMAGE, "/lib/systemd/systemd")  # fmt: skip
+        demo.say(f"  {name}: {', '.join(f'{key}={value}' for key, value in labels.items())}")
+
+
+def resolve_targets(demo):
+    """State Manager's tag targeting, played against the containers' labels: an
+    instance is targeted when it matches every target (tag:KEY in VALUES)."""
+    targets = demo.plan[0]["targets"]
+    for name, labels in INSTANCES.items():
+        matched = all(labels.get(t["key"].removeprefix("tag:")) in t["values"] for t in targets)
+        demo.say(f"  {name}: {'targeted' if matched else 'not targeted'}")
+        if matched:
+            demo.targeted.append(name)
+
+
+def rehearse(demo):
+    inventory = demo.workdir / "instances.ini"
+    inventory.write_text(
+        "[instances]\n" + "".join(f"{name} ansible_connection=community.docker.docker\n" for name in demo.targeted)
+    )
+    parameters = {
+        "BundleUrl": demo.plan[0]["parameters"]["BundleUrl"],
+        "ParameterPath": BASELINE_PATH,
+        "AwsEndpointUrl": f"http://{MOTO}:5000",
+        "AwsRegion": "us-east-1",
+    }
+    commands = [
+        {
+            "command": f"keel-ssm-baseline-{name}",
+            "instance": name,
+            "file": str(REPO_ROOT / "ssm_documents" / "keel-ssm-baseline.yml"),
+            "agent": "new",
+            "download_step": "DownloadBundle",
+            "parameters": parameters,
+        }
+        for name in demo.targeted
+    ]
+    started = time.monotonic()
+    demo.say(f"  running keel-ssm-baseline on {', '.join(demo.targeted)} (apt installs inside; a few minutes)")
+    demo.playbook(
+        REPO_ROOT / "playbooks" / "rehearse.yml",
+        {
+            "keel_rehearsal_commands": commands,
+            "keel_rehearsal_bundle": str(demo.workdir / "keel-ssm-bundle.zip"),
+            "keel_rehearsal_dir": str(demo.workdir / "rehearsal"),
+            "keel_rehearsal_instances": "instances",
+        },
+        inventory=("-i", str(inventory)),
+        extra_env={"ANSIBLE_PIPELINING": "True"},
+    )
+    demo.say(f"  done in {time.monotonic() - started:.0f} s")
+
+
+def read(name, command):
+    return docker("exec", name, "sh", "-c", command, check=False).stdout.strip()
+
+
+def compliance_summary(demo):
+    rows = [("instance", "status", "changed", "ansible-core", "faillock deny", "minlen", "auditd logs", "ufw")]
+    for name in INSTANCES:
+        if name not in demo.targeted:
+            rows.append((name, "not targeted", "-", "-", "-", "-", "-", "-"))
+            continue
+        log = (demo.workdir / "rehearsal" / "output" / f"keel-ssm-baseline-{name}.log").read_text()
+        recaps = [tuple(map(int, match)) for match in RECAP.findall(log)]
+        ok = bool(recaps) and all(failed == 0 and unreachable == 0 for _, _, unreachable, failed in recaps)
+        ufw = read(name, "ufw status | sed -n 1p | cut -d' ' -f2")
+        allowed = read(name, "ufw status | awk '/ALLOW|LIMIT/ && !/ on lo/ {print $1}' | sort -u | paste -sd,")
+        rows.append(
+            (
+                name,
+                "COMPLIANT" if ok else "NON_COMPLIANT",
+                str(sum(changed for _, changed, _, _ in recaps)),
+                read(name, "ansible-playbook --version | sed -n 's/.*core \\([0-9.]*\\).*/\\1/p'"),
+                read(name, "sed -n 's/^deny *= *//p' /etc/security/faillock.conf"),
+                read(name, "sed -n 's/^minlen *= *//p' /etc/security/pwquality.conf"),
+                read(name, "sed -n 's/^num_logs *= *//p' /etc/audit/auditd.conf"),
+                f"{ufw} ({allowed})",
+            )
+        )
+    widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
+    for row in rows:
+        demo.say("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+    compliant = sum(1 for row in rows[1:] if row[1] == "COMPLIANT")
+    demo.summary.append(f"{compliant}/{len(demo.targeted)} targeted instances compliant with the baseline")
+    if compliant != len(demo.targeted):
+        raise RuntimeError("an instance is not compliant (see the rehearsal output under build/demo/rehearsal/output)")
+
+
+QUICK_STEPS = [
     ("Start the AWS stand-in", start_aws_stand_in),
-    ("Seed the Parameter Store tree", seed_parameter_tree),
-    ("Render the application config from Parameter Store", render_config),
+    ("Load Parameter Store (keel.ssm.parameter_tree)", load_parameters),
+    ("Render the application config (keel.ssm.parameter lookup)", render_config),
+    ("Publish: bundle, documents, association plan (playbooks/publish.yml)", publish),
+]
+FLEET_STEPS = [
+    ("Start the instances (containers with EC2-style tags as labels)", start_instances),
+    ("Resolve the associations' tag targets", resolve_targets),
+    ("Rehearse the keel-ssm-baseline document on the targeted instances", rehearse),
+    ("Compliance summary, read back from the instances", compliance_summary),
 ]
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="stop after publishing (no instances)")
+    args = parser.parse_args(argv)
+    steps = QUICK_STEPS if args.quick else QUICK_STEPS + FLEET_STEPS
     demo = Demo()
     demo.workdir.mkdir(parents=True, exist_ok=True)
+    status = 0
     try:
-        for number, (title, step) in enumerate(STEPS, 1):
-            demo.say(f"\n== {number}/{len(STEPS)} {title}")
+        for number, (title, step) in enumerate(steps, 1):
+            demo.say(f"\n== {number}/{len(steps)} {title}")
             step(demo)
-    except Exception as exc:
+    except Exception as exc:  # the demo reports any failure and still cleans up
         demo.say(f"\ndemo failed: {exc}")
-        return 1
+        status = 1
     finally:
-        if demo.moto is not None:
-            demo.moto.stop()
-    demo.say("\n== Done")
-    for line in demo.summary:
-        demo.say(f"  - {line}")
-    return 0
+        if os.environ.get("KEEL_DEMO_KEEP") != "1":
+            remove_stand_ins()
+    if status == 0:
+        demo.say("\n== Done")
+        for line in demo.summary:
+            demo.say(f"  - {line}")
+    return status
 
 
 if __name__ == "__main__":

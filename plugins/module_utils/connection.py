@@ -104,15 +104,20 @@ def connection_identity(params):
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
-def client_config(params):
+def client_config(params, service="ssm"):
     """botocore's own retry modes (which retry ThrottlingException), with bounds."""
     import botocore.config
 
+    extra = {}
+    if service == "s3" and params.get("endpoint_url"):
+        # A custom endpoint (VPC endpoint, emulator) has no per-bucket DNS names.
+        extra["s3"] = {"addressing_style": "path"}
     return botocore.config.Config(
         retries={"mode": params["retry_mode"], "total_max_attempts": int(params["max_attempts"])},
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         user_agent_extra=f"keel.ssm/{COLLECTION_VERSION}",
+        **extra,
     )
 
 
@@ -131,5 +136,5 @@ def aws_client(params, service="ssm"):
         service,
         endpoint_url=params.get("endpoint_url") or None,
         verify=bool(params.get("validate_certs", True)),
-        config=client_config(params),
+        config=client_config(params, service),
     )

@@ -23,6 +23,19 @@ INT_PATTERN = re.compile(r"^[-+]?\d+$")
 PARAMETER_STORE_ROLES = ("auditd", "pam", "ufw", "ssm_agent")
 
 
+# Ansible doc markup: C(code), O(option), V(value), I(italic), B(bold).
+DOC_MARKUP = re.compile(r"\b([COVIB])\(([^()]*)\)")
+
+
+def description_text(spec, code="{}"):
+    """A spec's description as one line, doc markup rendered (`code` formats C/O/V)."""
+    text = spec.get("description", "")
+    if isinstance(text, list):
+        text = " ".join(text)
+    text = " ".join(str(text).split())
+    return DOC_MARKUP.sub(lambda m: code.format(m.group(2)) if m.group(1) in "COV" else m.group(2), text)
+
+
 class SettingError(ValueError):
     """A setting that does not exist or does not convert; the message names where it came from."""
 

@@ -1,5 +1,5 @@
 """pytest plugin: the `proxy` fixture, an AwsProxy (TEST DOUBLE, see aws_proxy.py) in
-front of a clean moto server. Tests load it with pytest_plugins and pass proxy.url to
+front of a clean moto server (registered in tests/conftest.py). Tests pass proxy.url to
 the code under test, so every AWS call is counted."""
 
 from __future__ import annotations

@@ -19,8 +19,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.diff import CHANGED_MASK,
 from tests.helpers.parameter_cases import EXPIRATION, INVALID_INPUTS, SECRET
 from tests.helpers.parameter_store import Recorder, output_of, run, snapshot
 
-pytest_plugins = ["tests.helpers.proxy_fixture"]
-
 NAME = "/app/payments/db_password"
 OTHER_SECRET = "Rotated-S3cret-Value"
 

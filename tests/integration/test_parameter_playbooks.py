@@ -20,8 +20,6 @@ import yaml
 
 from tests.helpers.parameter_store import Recorder, snapshot
 
-pytest_plugins = ["tests.helpers.proxy_fixture"]
-
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECRETS = {"secret_one": "Pl4y-One-S3cret", "secret_two": "Pl4y-Two-S3cret", "secret_three": "Pl4y-Three-S3cret"}
 ROTATED = {"secret_one": "Pl4y-One-R0tated", "secret_two": "Pl4y-Two-R0tated", "secret_three": "Pl4y-Three-R0tated"}

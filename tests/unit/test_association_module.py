@@ -24,11 +24,8 @@ import copy
 import datetime
 import json
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.modules import association
 from tests.helpers.run_module import run_module
 
@@ -102,22 +99,6 @@ def listed(*names):
             for i, n in enumerate(names)
         ]
     }
-
-
-@pytest.fixture
-def stubbed(monkeypatch):
-    """TEST DOUBLE: a Stubber-wrapped SSM client handed to the module. Yields the
-    stubber and the list of operations the module actually called (in order)."""
-    client = boto3.client(
-        "ssm", region_name="eu-west-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="example-key"
-    )
-    calls = []
-    client.meta.events.register("before-parameter-build.ssm", lambda model, **_: calls.append(model.name))
-    monkeypatch.setattr(KeelAWSModule, "client", lambda self, service="ssm": client)
-    stubber = Stubber(client)
-    with stubber:
-        yield stubber, calls
-    stubber.assert_no_pending_responses()
 
 
 def run(params=None, check_mode=False, diff=False, **overrides):

@@ -1,0 +1,142 @@
+"""playbooks/publish.yml in real ansible-playbook runs against the moto server: the
+bundle lands in S3 under a content-addressed key, every document is registered once,
+a second run changes nothing, and the association definitions are the issue's example
+(tag:Role=web-server + tag:Environment=production, every 30 minutes, compliance HIGH,
+10% concurrency, 1 error), one per role document plus one through
+AWS-ApplyAnsiblePlaybooks.
+
+moto has no association API, so the associations themselves are created here through
+keel.ssm.association against botocore's Stubber (TEST DOUBLE), which checks each
+CreateAssociation request against the real SSM service model."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from ansible_collections.keel.ssm.plugins.modules import association
+from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import BUNDLE_URL_PATTERN
+from tests.helpers.moto_endpoint import FAKE_CREDENTIALS
+from tests.helpers.run_module import run_module
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROLE_DOCUMENTS = ["keel-ssm-auditd", "keel-ssm-pam", "keel-ssm-ufw", "keel-ssm-ssm-agent"]
+# AWS-ApplyAnsiblePlaybooks' published allowedPattern for ExtraVariables.
+EXTRA_VARIABLES_PATTERN = r"^$|^\w+\=[^\s|:();&]+(\s\w+\=[^\s|:();&]+)*$"
+
+
+def publish(url, tmp_path):
+    plan = tmp_path / "plan.json"
+    command = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        str(REPO_ROOT / "playbooks" / "publish.yml"),
+        "-e",
+        "keel_publish_bucket=keel-bundles",
+        "-e",
+        "keel_publish_create_bucket=true",
+        "-e",
+        f"keel_publish_endpoint_url={url}",
+        "-e",
+        "keel_publish_associations=false",
+        "-e",
+        f"keel_publish_bundle={tmp_path / 'keel-ssm-bundle.zip'}",
+        "-e",
+        f"keel_publish_plan_file={plan}",
+    ]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **FAKE_CREDENTIALS)
+    completed = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-3000:]
+    changed = int(re.search(r"localhost\s*:\s*ok=\d+\s+changed=(\d+)", output).group(1))
+    return changed, json.loads(plan.read_text())
+
+
+@pytest.fixture(scope="module")
+def published(moto_server, tmp_path_factory):
+    """Two publish runs against one moto server: (changed counts, plan, moto url)."""
+    tmp_path = tmp_path_factory.mktemp("publish")
+    moto_server.reset()
+    first, plan = publish(moto_server.url, tmp_path)
+    second, again = publish(moto_server.url, tmp_path)
+    return first, second, plan, again, moto_server.url
+
+
+def test_second_run_changes_nothing(published):
+    first, second, plan, again, _ = published
+    assert first >= 2  # the bundle and the documents
+    assert second == 0
+    assert plan == again
+
+
+def test_bundle_and_documents_are_in_aws(published):
+    *_, plan, _, url = published
+    bundle_url = plan[0]["parameters"]["BundleUrl"]
+    assert re.search(BUNDLE_URL_PATTERN, bundle_url)
+    key = bundle_url.split("/keel-bundles/", 1)[1]
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    assert s3.head_object(Bucket="keel-bundles", Key=key)["ContentLength"] > 1000
+    ssm = boto3.client(
+        "ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    names = {
+        d["Name"] for d in ssm.list_documents(Filters=[{"Key": "Owner", "Values": ["Self"]}])["DocumentIdentifiers"]
+    }
+    assert names >= {*ROLE_DOCUMENTS, "keel-ssm-baseline"}
+    assert ssm.describe_document(Name="keel-ssm-pam")["Document"]["DocumentVersion"] == "1"
+
+
+def test_plan_is_the_example_binding(published):
+    *_, plan, _, _ = published
+    assert [item["document_name"] for item in plan] == [*ROLE_DOCUMENTS, "AWS-ApplyAnsiblePlaybooks"]
+    for item in plan:
+        assert item["targets"] == [
+            {"key": "tag:Role", "values": ["web-server"]},
+            {"key": "tag:Environment", "values": ["production"]},
+        ]
+        assert (item["schedule"], item["compliance_severity"]) == ("rate(30 minutes)", "HIGH")
+        assert (item["max_concurrency"], item["max_errors"]) == ("10%", "1")
+    aap = plan[-1]["parameters"]
+    assert aap["SourceType"] == "S3"
+    assert json.loads(aap["SourceInfo"]) == {"path": plan[0]["parameters"]["BundleUrl"]}
+    assert aap["PlaybookFile"] == "playbooks/baseline.yml"
+    assert re.search(EXTRA_VARIABLES_PATTERN, aap["ExtraVariables"])
+    assert aap["ExtraVariables"] == "keel_baseline_parameter_path=/baseline/production"
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_each_association_is_created_as_the_service_model_allows(published, stubbed, index):
+    *_, plan, _, _ = published
+    item = plan[index]
+    stubber, calls = stubbed
+    requests = []
+    stubber.client.meta.events.register(
+        "before-parameter-build.ssm.CreateAssociation", lambda params, **_: requests.append(dict(params))
+    )
+    stubber.add_response("list_associations", {"Associations": []})
+    stubber.add_response(
+        "create_association",
+        {
+            "AssociationDescription": {
+                "AssociationId": "8dfe3659-4309-493a-8755-0123456789ab",
+                "AssociationVersion": "1",
+            }
+        },
+    )
+    args = {key: value for key, value in item.items() if value is not None}
+    result = run_module(association.main, args)
+    assert result.get("failed") is not True, result
+    assert calls == ["ListAssociations", "CreateAssociation"]
+    sent = requests[0]
+    assert sent["AssociationName"] == item["association_name"]
+    assert sent["Name"] == item["document_name"]
+    assert sent["ScheduleExpression"] == "rate(30 minutes)"
+    assert sent["ComplianceSeverity"] == "HIGH"
+    assert {t["Key"] for t in sent["Targets"]} == {"tag:Role", "tag:Environment"}
+    assert set(sent["Parameters"]) == set(item["parameters"])
