@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.keel.ssm.plugins.module_utils.connection import (
@@ -51,3 +53,20 @@ class KeelAWSModule(AnsibleModule):
         """Fail with a KeelAWSError (or any exception), secrets redacted."""
         message = error.message if isinstance(error, KeelAWSError) else str(error)
         self.fail_json(msg=redact(message, self.secrets), **result)
+
+    def run_and_exit(self, work, rule_errors=()):
+        """Exit with work(self)'s result. Bad input (rule_errors) fails with its message,
+        AWS errors through fail_aws, anything unexpected with a message and traceback:
+        all redacted, so a secret cannot leave through a failure."""
+        try:
+            result = work(self)
+        except rule_errors as exc:
+            self.fail_json(msg=redact(str(exc), self.secrets))
+        except KeelAWSError as exc:
+            self.fail_aws(exc)
+        except Exception as exc:
+            self.fail_json(
+                msg=redact(f"{type(exc).__name__}: {exc}", self.secrets),
+                exception=redact(traceback.format_exc(), self.secrets),
+            )
+        self.exit_json(**result)

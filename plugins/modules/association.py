@@ -294,7 +294,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.associations import (
     update_association,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, diff_entry, mask_pair
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.schedules import ScheduleRuleError
 
@@ -397,6 +396,12 @@ def ensure_present(module, desired):
     return result
 
 
+def run(module):
+    if module.params["state"] == "absent":
+        return ensure_absent(module, check_association_name(module.params["association_name"]))
+    return ensure_present(module, build_definition(module.params))
+
+
 def main():
     module = KeelAWSModule(
         argument_spec=ARGUMENT_SPEC,
@@ -406,17 +411,7 @@ def main():
     for value in (module.params.get("secret_parameters") or {}).values():
         values = value if isinstance(value, list) else [value]
         module.secrets.extend(str(item) for item in values if item not in (None, ""))
-    try:
-        if module.params["state"] == "absent":
-            result = ensure_absent(module, check_association_name(module.params["association_name"]))
-        else:
-            desired = build_definition(module.params)
-            result = ensure_present(module, desired)
-    except (AssociationRuleError, ScheduleRuleError) as exc:
-        module.fail_json(msg=str(exc))
-    except KeelAWSError as exc:
-        module.fail_aws(exc)
-    module.exit_json(**result)
+    module.run_and_exit(run, rule_errors=(AssociationRuleError, ScheduleRuleError))
 
 
 if __name__ == "__main__":

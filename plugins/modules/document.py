@@ -255,7 +255,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.documents import (
     validate_document,
     wait_until_active,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.tagging import (
     TagRuleError,
@@ -481,6 +480,12 @@ def outcome(desired, description, latest, default, tags=None, target_type=None, 
     return result
 
 
+def run(module):
+    if module.params["state"] == "absent":
+        return ensure_absent(module, check_document_name(module.params["name"]))
+    return ensure_present(module, DesiredDocument(module.params))
+
+
 def main():
     module = KeelAWSModule(
         argument_spec=ARGUMENT_SPEC,
@@ -488,16 +493,7 @@ def main():
         required_if=[["state", "present", ["path", "content"], True]],
         supports_check_mode=True,
     )
-    try:
-        if module.params["state"] == "absent":
-            result = ensure_absent(module, check_document_name(module.params["name"]))
-        else:
-            result = ensure_present(module, DesiredDocument(module.params))
-    except (DocumentRuleError, TagRuleError) as exc:
-        module.fail_json(msg=str(exc))
-    except KeelAWSError as exc:
-        module.fail_aws(exc)
-    module.exit_json(**result)
+    module.run_and_exit(run, rule_errors=(DocumentRuleError, TagRuleError))
 
 
 if __name__ == "__main__":

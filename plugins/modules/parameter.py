@@ -246,10 +246,9 @@ changes:
   sample: [value, labels]
 """
 
-import traceback
 
 from ansible_collections.keel.ssm.plugins.module_utils.diff import absent, named_diff_entry
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, redact
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.no_log import no_log_strings, protect, release
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_plan import deletion_views, plan_parameter
@@ -338,24 +337,18 @@ def ensure_present(module, desired):
     module.exit_json(**result)
 
 
+def run(module):
+    """ensure_absent / ensure_present exit the module themselves."""
+    params = module.params
+    if params["state"] == "absent":
+        check_parameter_name(params["name"], for_write=True)
+        ensure_absent(module, params["name"])
+    ensure_present(module, build_desired(params["name"], {option: params[option] for option in SPEC_OPTIONS}))
+
+
 def main():
     module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-    try:
-        if params["state"] == "absent":
-            check_parameter_name(params["name"], for_write=True)
-            ensure_absent(module, params["name"])
-        desired = build_desired(params["name"], {option: params[option] for option in SPEC_OPTIONS})
-        ensure_present(module, desired)
-    except ParameterRuleError as exc:
-        module.fail_json(msg=str(exc))
-    except KeelAWSError as error:
-        module.fail_aws(error)
-    except Exception as exc:  # any failure must still be redacted
-        module.fail_json(
-            msg=redact(f"{type(exc).__name__}: {exc}", module.secrets),
-            exception=redact(traceback.format_exc(), module.secrets),
-        )
+    module.run_and_exit(run, rule_errors=(ParameterRuleError,))
 
 
 if __name__ == "__main__":

@@ -93,7 +93,6 @@ bucket_created:
 
 import os
 
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.s3_bundle import (
     BundleRuleError,
@@ -157,13 +156,7 @@ def run(module):
 
 def main():
     module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = run(module)
-    except BundleRuleError as exc:
-        module.fail_json(msg=str(exc))
-    except KeelAWSError as exc:
-        module.fail_aws(exc)
-    module.exit_json(**result)
+    module.run_and_exit(run, rule_errors=(BundleRuleError,))
 
 
 if __name__ == "__main__":
