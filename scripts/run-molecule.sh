@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every molecule scenario (or the ones named after the job count), N at a time.
-# Each scenario's log goes to build/molecule/<scenario>.log; a summary with each
-# scenario's wall time is printed at the end. Exit status is non-zero if any failed.
+# Each scenario's log goes to build/molecule/<scenario>.log, every line stamped with the
+# epoch second it was printed, so each step's time (converge, idempotence, ...) is
+# reported with the scenario's wall time. Exit status is non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-2}
@@ -16,20 +17,31 @@ if ((${#scenarios[@]} == 0)); then
   exit 0
 fi
 mkdir -p build/molecule && rm -f build/molecule/*.result
+stamp() {
+  local line
+  while IFS= read -r line; do printf '%(%s)T %s\n' -1 "$line"; done
+}
+# "converge 63 s, idempotence 43 s, ..." from molecule's "➜ <step>: Executing" and
+# "➜ <step>: Executed" lines (a step that runs twice is reported twice).
+step_times() {
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
+    / ➜ [a-z_]+: Executing$/ { step = $(NF - 1); sub(":", "", step); started = $1 }
+    / ➜ [a-z_]+: Executed/ && started { printf "%s%s %d s", sep, step, $1 - started; sep = ", "; started = 0 }'
+}
 run_one() {
   local s=$1 start end rc
   start=$(date +%s)
-  molecule test -s "$s" >"build/molecule/$s.log" 2>&1
-  rc=$?
+  molecule test -s "$s" 2>&1 | stamp >"build/molecule/$s.log"
+  rc=${PIPESTATUS[0]}
   end=$(date +%s)
   printf '%s %s %s\n' "$s" "$rc" "$((end - start))" >"build/molecule/$s.result"
-  if ((rc == 0)); then echo "molecule $s: passed in $((end - start)) s"; else
+  if ((rc == 0)); then echo "molecule $s: passed in $((end - start)) s ($(step_times "build/molecule/$s.log"))"; else
     echo "molecule $s: FAILED (rc $rc) in $((end - start)) s; last lines of build/molecule/$s.log:"
     tail -60 "build/molecule/$s.log"
   fi
   return $rc
 }
-export -f run_one
+export -f run_one stamp step_times
 printf '%s\n' "${scenarios[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one {}'
 status=$?
 passed=$(awk '$2 == 0' build/molecule/*.result 2>/dev/null | wc -l)
