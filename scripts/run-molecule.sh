@@ -10,7 +10,12 @@ shift || true
 if (($#)); then
   scenarios=("$@")
 else
-  mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -r -n1 basename | sort)
+  mapfile -t found < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -r -n1 basename | sort)
+  # The longest scenarios start first, so two at a time finish together (measured here:
+  # rehearsal ~8 min, baseline ~7 min, each of the others 3-4 min).
+  scenarios=()
+  for s in rehearsal baseline; do [[ " ${found[*]} " == *" $s "* ]] && scenarios+=("$s"); done
+  for s in "${found[@]}"; do [[ " ${scenarios[*]} " == *" $s "* ]] || scenarios+=("$s"); done
 fi
 if ((${#scenarios[@]} == 0)); then
   echo "no molecule scenarios"
