@@ -119,7 +119,6 @@ DEFAULT_SKIP_FSTYPES = [
     "9p",
     "afs",
     "lustre",
-    ").split(",
 ]
 # mountinfo escapes space, tab, newline and backslash as \ooo octal.
 OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
@@ -199,12 +198,15 @@ def find_privileged(mountinfo_text, skip_fstypes):
     return sorted(paths), mounts, skipped
 
 
+ARGUMENT_SPEC = {
+    "skip_fstypes": {"type": "list", "elements": "str", "default": DEFAULT_SKIP_FSTYPES},
+    "mountinfo": {"type": "path", "default": "/proc/self/mountinfo"},
+}
+
+
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "skip_fstypes": {"type": "list", "elements": "str", "default": DEFAULT_SKIP_FSTYPES},
-            "mountinfo": {"type": "path", "default": "/proc/self/mountinfo"},
-        },
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     try:

@@ -100,14 +100,17 @@ def plan(directory, files, prefix):
     return to_write, to_remove, diffs
 
 
+ARGUMENT_SPEC = {
+    "path": {"type": "path", "default": "/etc/audit/rules.d"},
+    "files": {"type": "dict", "required": True},
+    "prefix": {"type": "str", "default": "keel-"},
+    "mode": {"type": "raw", "default": "0640"},
+}
+
+
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "path": {"type": "path", "default": "/etc/audit/rules.d"},
-            "files": {"type": "dict", "required": True},
-            "prefix": {"type": "str", "default": "keel-"},
-            "mode": {"type": "raw", "default": "0640"},
-        },
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     directory, prefix = module.params["path"], module.params["prefix"]

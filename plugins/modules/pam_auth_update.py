@@ -379,12 +379,7 @@ def stale_stacks(profiles, enabled, recorded):
 
 def run_module():
     module = AnsibleModule(
-        argument_spec={
-            "enable": {"type": "list", "elements": "str", "default": []},
-            "disable": {"type": "list", "elements": "str", "default": []},
-            "force": {"type": "bool", "default": False},
-            "root": {"type": "path", "default": "/"},
-        },
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     enable, disable = module.params["enable"], module.params["disable"]
@@ -492,6 +487,14 @@ def _local_edits_message(unmergeable):
         "settings into a profile under /usr/share/pam-configs, or use force to let pam-auth-update overwrite the "
         "files (it keeps copies as common-*.pam-old)".format(detail or "see its output")
     )
+
+
+ARGUMENT_SPEC = {
+    "enable": {"type": "list", "elements": "str", "default": []},
+    "disable": {"type": "list", "elements": "str", "default": []},
+    "force": {"type": "bool", "default": False},
+    "root": {"type": "path", "default": "/"},
+}
 
 
 def main():

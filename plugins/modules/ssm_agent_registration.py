@@ -219,18 +219,21 @@ def run_registration(module, params, override):
     return current
 
 
+ARGUMENT_SPEC = {
+    "activation_code": {"type": "str", "required": True, "no_log": True},
+    "activation_id": {"type": "str", "required": True},
+    "region": {"type": "str", "required": True},
+    "force": {"type": "bool", "default": False},
+    "agent": {"type": "path", "default": "/usr/bin/amazon-ssm-agent"},
+    "data_dir": {"type": "path", "default": "/var/lib/amazon/ssm"},
+    "record": {"type": "path", "default": "/var/lib/keel/ssm_agent/registration.json"},
+    "service": {"type": "str", "default": ""},
+}
+
+
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "activation_code": {"type": "str", "required": True, "no_log": True},
-            "activation_id": {"type": "str", "required": True},
-            "region": {"type": "str", "required": True},
-            "force": {"type": "bool", "default": False},
-            "agent": {"type": "path", "default": "/usr/bin/amazon-ssm-agent"},
-            "data_dir": {"type": "path", "default": "/var/lib/amazon/ssm"},
-            "record": {"type": "path", "default": "/var/lib/keel/ssm_agent/registration.json"},
-            "service": {"type": "str", "default": ""},
-        },
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     params = module.params

@@ -206,15 +206,18 @@ def verify(gpgv, run_command, path, signature, public_key, pinned):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+ARGUMENT_SPEC = {
+    "path": {"type": "path", "required": True},
+    "signature": {"type": "path", "required": True},
+    "public_key": {"type": "str", "required": True},
+    "fingerprint": {"type": "str", "required": True},
+    "gpgv": {"type": "path"},
+}
+
+
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "path": {"type": "path", "required": True},
-            "signature": {"type": "path", "required": True},
-            "public_key": {"type": "str", "required": True},
-            "fingerprint": {"type": "str", "required": True},
-            "gpgv": {"type": "path"},
-        },
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     params = module.params

@@ -78,7 +78,7 @@ options:
   logging:
     description: ufw's log level.
     type: str
-    choices: [off, low, medium, high, full]
+    choices: ["off", low, medium, high, full]
     default: low
   ipv6:
     description: Let ufw manage IPv6 (C(IPV6) in C(/etc/default/ufw)).
@@ -434,26 +434,29 @@ def run(module):
     module.exit_json(**result)
 
 
+ARGUMENT_SPEC = {
+    "management_port": {"type": "str", "default": "22/tcp"},
+    "management_sources": {"type": "list", "elements": "str", "default": ["any"]},
+    "management_limit": {"type": "bool", "default": True},
+    "allowed_ports": {"type": "list", "elements": "str", "default": []},
+    "allowed_out_ports": {"type": "list", "elements": "str", "default": []},
+    "loopback": {"type": "bool", "default": True},
+    "incoming": {"type": "str", "default": "deny", "choices": ["deny", "reject"]},
+    "outgoing": {"type": "str", "default": "allow", "choices": ["allow", "deny", "reject"]},
+    "routed": {"type": "str", "default": "deny", "choices": ["deny", "reject", "allow"]},
+    "logging": {"type": "str", "default": "low", "choices": ["off", "low", "medium", "high", "full"]},
+    "ipv6": {"type": "bool", "default": True},
+    "sysctl_file": {"type": "str"},
+    "enabled": {"type": "bool", "default": True},
+    "purge_unmanaged": {"type": "bool", "default": False},
+    "validate_only": {"type": "bool", "default": False},
+    "setting_prefix": {"type": "str", "default": ""},
+}
+
+
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "management_port": {"type": "str", "default": "22/tcp"},
-            "management_sources": {"type": "list", "elements": "str", "default": ["any"]},
-            "management_limit": {"type": "bool", "default": True},
-            "allowed_ports": {"type": "list", "elements": "str", "default": []},
-            "allowed_out_ports": {"type": "list", "elements": "str", "default": []},
-            "loopback": {"type": "bool", "default": True},
-            "incoming": {"type": "str", "default": "deny", "choices": ["deny", "reject"]},
-            "outgoing": {"type": "str", "default": "allow", "choices": ["allow", "deny", "reject"]},
-            "routed": {"type": "str", "default": "deny", "choices": ["deny", "reject", "allow"]},
-            "logging": {"type": "str", "default": "low", "choices": ["off", "low", "medium", "high", "full"]},
-            "ipv6": {"type": "bool", "default": True},
-            "sysctl_file": {"type": "str"},
-            "enabled": {"type": "bool", "default": True},
-            "purge_unmanaged": {"type": "bool", "default": False},
-            "validate_only": {"type": "bool", "default": False},
-            "setting_prefix": {"type": "str", "default": ""},
-        },
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     run(module)
