@@ -88,8 +88,8 @@ options:
     description:
       - Value for C(IPT_SYSCTL) in C(/etc/default/ufw), the kernel settings file ufw applies when it starts;
         C("") stops ufw from applying one (containers, where C(/proc/sys) is read-only). Unset leaves it alone.
-      - Set before ufw is enabled; when it changes on an active firewall that nothing else restarted in the run,
-        ufw is reloaded (after the same management-rule check).
+      - Set before ufw is enabled; when it changes to a file on an active firewall that nothing else restarted in
+        the run, ufw is reloaded (after the same management-rule check). Emptying it needs no reload.
     type: str
   enabled:
     description: Whether ufw is enabled (and running). C(false) disables it after configuring it.
@@ -311,7 +311,9 @@ class Firewall:
     def set_sysctl_file(self, value):
         self._set_default("IPT_SYSCTL", value)
         self.state["sysctl_file"] = value
-        self.restarted = False
+        # ufw applies the file when it starts; an emptied setting has nothing to apply, and
+        # a restart drops new connections for an instant, so only a new file needs one.
+        self.restarted = self.restarted and not value
 
     def reload(self):
         self.guard("reload ufw")
