@@ -2,20 +2,22 @@
 """TCP probes from the prober container (test tool of the molecule scenario `ufw`).
 
   probe.py connect HOST PORT [--source IP] [--timeout S] [--banner]
-      one connection; prints JSON {"result": open|refused|timeout|error:..., "banner": ...}
+      one connection; prints JSON {"result": open|refused|timeout|error:..., "seconds": ..., "banner": ...}
   probe.py many < JSON
       connections in parallel, each {"host", "port", "source", "timeout", "banner"}
       (optional but host and port); prints the results as a JSON list, in order
   probe.py burst HOST PORT --source IP --count N
       N connections one after the other from one source (the rate-limit test)
-  probe.py watch --out FILE --stop FILE --target NAME=HOST:PORT ... --source IP ...
+  probe.py watch --out FILE --stop FILE --target NAME=HOST:PORT ... --source IP ... [--timeout S]
       one thread per target (HOST of an IPv6 target in brackets), a new connection every
       second from the sources of the target's family in rotation (the management port is
       rate limited per source), one JSON line per probe, until the stop file exists
 
 A firewall that drops answers nothing (timeout); a reject or a closed port answers
-(refused). A 3 s timeout outlasts one SYN retransmission, so a single packet lost in
-the instant ufw reloads its chains is not mistaken for a closed port.
+(refused). Every result carries the seconds the attempt took. Linux sends a SYN at 0, 1
+and 3 s: a 3 s timeout outlasts one retransmission, the watch's 5 s two, so a packet
+dropped in the instant ufw restarts (it does for `ufw default`, `ufw reload`) shows as a
+slow connection, not as a closed port; a port that stays closed still times out.
 """
 
 from __future__ import annotations
@@ -33,22 +35,24 @@ def connect(host, port, source=None, timeout=3.0, banner=False):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.settimeout(timeout)
+    started = time.monotonic()
     try:
         if source:
             sock.bind((source, 0))
         sock.connect((host, port))
-        text = ""
+        answer = {"result": "open", "seconds": round(time.monotonic() - started, 3)}
         if banner:
-            text = sock.recv(256).decode("ascii", "replace").strip()
-        return {"result": "open", "banner": text}
+            answer["banner"] = sock.recv(256).decode("ascii", "replace").strip()
+        return answer
     except ConnectionRefusedError:
-        return {"result": "refused"}
+        result = "refused"
     except socket.timeout:
-        return {"result": "timeout"}
+        result = "timeout"
     except OSError as exc:
-        return {"result": f"error:{exc.errno}"}
+        result = f"error:{exc.errno}"
     finally:
         sock.close()
+    return {"result": result, "seconds": round(time.monotonic() - started, 3)}
 
 
 def many(requests):
@@ -83,7 +87,7 @@ def watch(args):
                 started = time.time()
                 source = sources[count % len(sources)]
                 record = {"t": round(started, 3), "target": name, "source": source}
-                record.update(connect(host, port, source=source))
+                record.update(connect(host, port, source=source, timeout=args.timeout))
                 with lock:
                     out.write(json.dumps(record) + "\n")
                     out.flush()
@@ -125,6 +129,7 @@ def main(argv=None):
     loop.add_argument("--target", action="append", required=True, help="NAME=HOST:PORT")
     loop.add_argument("--source", action="append", default=[])
     loop.add_argument("--interval", type=float, default=1.0)
+    loop.add_argument("--timeout", type=float, default=5.0)
     args = parser.parse_args(argv)
     if args.command == "connect":
         print(json.dumps(connect(args.host, args.port, args.source, args.timeout, args.banner)))

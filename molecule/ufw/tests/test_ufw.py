@@ -213,7 +213,8 @@ def watch_log(prober):
 
 @pytest.mark.parametrize("family", ["v4", "v6"])
 def test_management_port_never_closed_once_open(name, info, watch_log, family):
-    results = [record["result"] for record in watch_log if record["target"] == f"{name}/{family}"]
+    records = [record for record in watch_log if record["target"] == f"{name}/{family}"]
+    results = [record["result"] for record in records]
     assert len(results) > 60
     opened = results.index("open")
     if info["live"]:
@@ -223,7 +224,11 @@ def test_management_port_never_closed_once_open(name, info, watch_log, family):
         assert opened == 0  # no firewall before converge, and enabling it never closed the port
     after = results[opened:]
     assert len(after) > 30
-    assert set(after) == {"open"}, f"{after.count('timeout')} timeouts, {after.count('refused')} refusals"
+    # A SYN dropped while ufw restarts its chains is retransmitted 1 s later: such a
+    # connection is slow, not refused; a port that stayed closed times out (5 s).
+    slow = [record["seconds"] for record in records[opened:] if record["seconds"] > 0.9]
+    not_open = [record for record in records[opened:] if record["result"] != "open"]
+    assert set(after) == {"open"}, f"not open: {not_open}; slow attempts (s): {slow}"
 
 
 def test_operator_session_survived(prober, info):
