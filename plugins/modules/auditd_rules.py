@@ -73,13 +73,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
+from ansible_collections.keel.ssm.plugins.module_utils.files import read_text
 
 
 def plan(directory, files, prefix):
@@ -90,13 +84,13 @@ def plan(directory, files, prefix):
     present = sorted(entry for entry in os.listdir(directory) if entry.startswith(prefix) and entry.endswith(".rules"))
     to_write, diffs = {}, []
     for name in sorted(files):
-        current = _read(os.path.join(directory, name))
+        current = read_text(os.path.join(directory, name))
         if current != files[name]:
             to_write[name] = files[name]
             diffs.append({"before_header": name, "before": current or "", "after_header": name, "after": files[name]})
     to_remove = [name for name in present if name not in files]
     for name in to_remove:
-        diffs.append({"before_header": name, "before": _read(os.path.join(directory, name)) or "", "after": ""})
+        diffs.append({"before_header": name, "before": read_text(os.path.join(directory, name)) or "", "after": ""})
     return to_write, to_remove, diffs
 
 

@@ -123,6 +123,8 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.keel.ssm.plugins.module_utils.files import read_text
+
 STACKS = ("auth", "account", "password", "session", "session-noninteractive")
 # Stacks that must keep a primary module: with none, pam-auth-update writes pam_permit.
 GUARDED_STACKS = ("auth", "account", "password")
@@ -204,28 +206,23 @@ def _lines(profile, stack, position):
 def recorded_state(profiles, enabled, stack):
     """What pam-auth-update records in /var/lib/pam/<stack> for an enabled set: [(module, [lines])]."""
     field = _field_name(stack) + "-Type"
-    state = []
-    position = 0
-    for name in enabled:
-        kind = profiles[name].get(field)
-        if not kind or kind == "Additional":
-            continue
-        lines = _lines(profiles[name], stack, position)
-        position += 1
-        if lines:
-            state.append((name, lines))
-    if position == 0:
-        state.append(("null", ["[default=1]\t\t\tpam_permit.so"]))
-    position = 0
-    for name in enabled:
-        kind = profiles[name].get(field)
-        if not kind or kind == "Primary":
-            continue
-        lines = _lines(profiles[name], stack, position)
-        position += 1
-        if lines:
-            state.append((name, lines))
-    return state
+
+    def block(kind):
+        # Primary modules first, then Additional; each block numbers its own positions.
+        entries, position = [], 0
+        for name in enabled:
+            if profiles[name].get(field) != kind:
+                continue
+            lines = _lines(profiles[name], stack, position)
+            position += 1
+            if lines:
+                entries.append((name, lines))
+        return entries, position
+
+    primary, primaries = block("Primary")
+    if primaries == 0:
+        primary.append(("null", ["[default=1]\t\t\tpam_permit.so"]))
+    return primary + block("Additional")[0]
 
 
 def parse_recorded(text):
@@ -323,14 +320,6 @@ class PamConfig:
         self.saved = os.path.join(root, "var/lib/pam")
         self.pamd = os.path.join(root, "etc/pam.d")
 
-    @staticmethod
-    def _read(path):
-        try:
-            with open(path, encoding="utf-8") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            return None
-
     def profiles(self):
         profiles = {}
         for name in sorted(os.listdir(self.configs)):
@@ -339,7 +328,7 @@ class PamConfig:
             path = os.path.join(self.configs, name)
             if not os.path.isfile(path):
                 continue
-            profile = parse_profile(self._read(path) or "")
+            profile = parse_profile(read_text(path) or "")
             if profile is not None:
                 profiles[name] = profile
         return profiles
@@ -348,16 +337,16 @@ class PamConfig:
         """{stack: [(module, [lines])] or None when missing}."""
         result = {}
         for stack in STACKS:
-            text = self._read(os.path.join(self.saved, stack))
+            text = read_text(os.path.join(self.saved, stack))
             result[stack] = None if text is None else parse_recorded(text)
         return result
 
     def seen(self):
-        text = self._read(os.path.join(self.saved, "seen")) or ""
+        text = read_text(os.path.join(self.saved, "seen")) or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def common(self, stack):
-        return self._read(os.path.join(self.pamd, "common-" + stack))
+        return read_text(os.path.join(self.pamd, "common-" + stack))
 
 
 def previously_enabled(recorded):

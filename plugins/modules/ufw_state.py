@@ -172,6 +172,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.keel.ssm.plugins.module_utils.files import read_text
 from ansible_collections.keel.ssm.plugins.module_utils.ufw import (
     FAMILIES,
     POLICIES,
@@ -210,11 +211,7 @@ PACKAGE_DEFAULTS = {
 
 
 def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return ""
+    return read_text(path) or ""  # ufw's parsers read a missing file as an empty one
 
 
 class Firewall:
