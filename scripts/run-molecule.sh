@@ -42,9 +42,10 @@ run_one() {
   printf '%s %s %s\n' "$s" "$rc" "$((end - start))" >"build/molecule/$s.result"
   if ((rc == 0)); then echo "molecule $s: passed in $((end - start)) s ($(step_times "build/molecule/$s.log"))"; else
     echo "molecule $s: FAILED (rc $rc) in $((end - start)) s; what failed (build/molecule/$s.log):"
-    # pytest's failures and ansible's failed tasks first: the tail alone is molecule's recap
+    # pytest's failures and ansible's failed tasks first (molecule may box them in '│ '):
+    # the tail alone is molecule's recap
     sed 's/\x1b\[[0-9;]*m//g' "build/molecule/$s.log" |
-      grep -E -A3 '^[0-9]+ (E  |FAILED |_{3,} test|fatal: |failed: |ERROR  |.*short test summary)' | head -150
+      grep -E -A3 '^[0-9]+ (\s*│ )?(E  |FAILED|_{3,} test|fatal: |failed: |ERROR  |.*short test summary)' | head -150
     echo "--- last lines:"
     tail -25 "build/molecule/$s.log"
   fi
