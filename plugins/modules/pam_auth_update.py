@@ -207,11 +207,12 @@ def recorded_state(profiles, enabled, stack):
     """What pam-auth-update records in /var/lib/pam/<stack> for an enabled set: [(module, [lines])]."""
     field = _field_name(stack) + "-Type"
 
-    def block(kind):
-        # Primary modules first, then Additional; each block numbers its own positions.
+    def block(other):
+        # Every typed profile except those of the other block; each block numbers its own positions.
         entries, position = [], 0
         for name in enabled:
-            if profiles[name].get(field) != kind:
+            kind = profiles[name].get(field)
+            if not kind or kind == other:
                 continue
             lines = _lines(profiles[name], stack, position)
             position += 1
@@ -219,10 +220,10 @@ def recorded_state(profiles, enabled, stack):
                 entries.append((name, lines))
         return entries, position
 
-    primary, primaries = block("Primary")
+    primary, primaries = block("Additional")
     if primaries == 0:
         primary.append(("null", ["[default=1]\t\t\tpam_permit.so"]))
-    return primary + block("Additional")[0]
+    return primary + block("Primary")[0]
 
 
 def parse_recorded(text):
