@@ -26,10 +26,12 @@ stamp() {
   local line
   while IFS= read -r line; do printf '%(%s)T %s\n' -1 "$line"; done
 }
+# A scenario's log without its colour codes.
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
 # "converge 63 s, idempotence 43 s, ..." from molecule's "➜ <step>: Executing" and
 # "➜ <step>: Executed" lines (a step that runs twice is reported twice).
 step_times() {
-  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
+  plain "$1" | awk '
     / ➜ [a-z_]+: Executing$/ { step = $(NF - 1); sub(":", "", step); started = $1 }
     / ➜ [a-z_]+: Executed/ && started { printf "%s%s %d s", sep, step, $1 - started; sep = ", "; started = 0 }'
 }
@@ -44,14 +46,14 @@ run_one() {
     echo "molecule $s: FAILED (rc $rc) in $((end - start)) s; what failed (build/molecule/$s.log):"
     # pytest's failures and ansible's failed tasks first (molecule may box them in '│ '):
     # the tail alone is molecule's recap
-    sed 's/\x1b\[[0-9;]*m//g' "build/molecule/$s.log" |
+    plain "build/molecule/$s.log" |
       grep -E -A3 '^[0-9]+ (\s*│ )?(E  |FAILED|_{3,} test|fatal: |failed: |ERROR  |.*short test summary)' | head -150
     echo "--- last lines:"
     tail -25 "build/molecule/$s.log"
   fi
   return $rc
 }
-export -f run_one stamp step_times
+export -f run_one stamp step_times plain
 printf '%s\n' "${scenarios[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one {}'
 status=$?
 passed=$(awk '$2 == 0' build/molecule/*.result 2>/dev/null | wc -l)
