@@ -4,7 +4,7 @@
 
 Names, aliases and environment variables match amazon.aws so playbooks can switch
 without renaming anything. The module argument spec in
-plugins/module_utils/connection.py is checked against this text by a unit test.
+plugins/module_utils/aws/connection.py is checked against this text by a unit test.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.keel.ssm.plugins.module_utils.ssm_agent import settings_problems
+from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import settings_problems
 
 DOCUMENTATION = r"""
 name: ssm_agent_problems

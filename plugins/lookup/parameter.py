@@ -172,7 +172,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.keel.ssm.plugins.module_utils.connection import (
+from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
     BOTO3_IMPORT_ERROR,
     CONNECTION_KEYS,
     HAS_BOTO3,

@@ -279,7 +279,9 @@ association:
     sync_compliance: AUTO
 """
 
-from ansible_collections.keel.ssm.plugins.module_utils.associations import (
+from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
+from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, diff_entry, mask_pair
+from ansible_collections.keel.ssm.plugins.module_utils.documents.association import (
     COMPLIANCE_SEVERITIES,
     SYNC_COMPLIANCE,
     AssociationRuleError,
@@ -293,9 +295,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.associations import (
     unmanaged_fields,
     update_association,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, diff_entry, mask_pair
-from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.schedules import ScheduleRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.documents.schedule import ScheduleRuleError
 
 ARGUMENT_SPEC = {
     "association_name": {"type": "str", "required": True},

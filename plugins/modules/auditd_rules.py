@@ -73,7 +73,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.keel.ssm.plugins.module_utils.files import read_text
+from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
 
 
 def plan(directory, files, prefix):

@@ -233,8 +233,17 @@ tags:
   sample: {Project: keel}
 """
 
+from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import (
+    TagRuleError,
+    check_tags,
+    list_tags,
+    merged_tags,
+    reconcile_tags,
+    tag_list,
+)
 from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, diff_entry, render_text
-from ansible_collections.keel.ssm.plugins.module_utils.documents import (
+from ansible_collections.keel.ssm.plugins.module_utils.documents.document import (
     DEFAULT_VERSION_LATEST,
     DOCUMENT_FORMATS,
     DOCUMENT_TYPES,
@@ -254,15 +263,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.documents import (
     update_document,
     validate_document,
     wait_until_active,
-)
-from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.tagging import (
-    TagRuleError,
-    check_tags,
-    list_tags,
-    merged_tags,
-    reconcile_tags,
-    tag_list,
 )
 
 ARGUMENT_SPEC = {

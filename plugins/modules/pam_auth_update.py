@@ -123,7 +123,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.keel.ssm.plugins.module_utils.files import read_text
+from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
 
 STACKS = ("auth", "account", "password", "session", "session-noninteractive")
 # Stacks that must keep a primary module: with none, pam-auth-update writes pam_permit.

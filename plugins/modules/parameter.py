@@ -247,17 +247,25 @@ changes:
 """
 
 
+from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import list_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import absent, named_diff_entry
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
-from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.no_log import no_log_strings, protect, release
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_plan import deletion_views, plan_parameter
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_rules import DATA_TYPES, TIERS, TYPES, check_kept_value
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_spec import SPEC_OPTIONS, build_desired
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_state import read_parameter, read_value
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_write import apply_change, delete_parameter
-from ansible_collections.keel.ssm.plugins.module_utils.tagging import list_tags
-from ansible_collections.keel.ssm.plugins.module_utils.validation import ParameterRuleError, check_parameter_name
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import SPEC_OPTIONS, build_desired
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
+    ParameterRuleError,
+    check_parameter_name,
+)
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.plan import deletion_views, plan_parameter
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import read_parameter, read_value
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules import (
+    DATA_TYPES,
+    TIERS,
+    TYPES,
+    check_kept_value,
+)
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.write import apply_change, delete_parameter
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},

@@ -178,23 +178,29 @@ api_calls:
 import traceback
 from collections import Counter
 
+from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import list_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import named_diff_entry
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, redact
-from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.no_log import no_log_strings, protect, release
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_plan import (
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
+    ParameterRuleError,
+    check_parameter_path,
+)
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.plan import (
     deletion_views,
     plan_parameter,
     put_differences,
     same_value,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_rules import TIERS, TYPES
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_state import read_labels, read_metadata, read_tree
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_write import apply_change
-from ansible_collections.keel.ssm.plugins.module_utils.parameters import delete_parameters
-from ansible_collections.keel.ssm.plugins.module_utils.tagging import list_tags
-from ansible_collections.keel.ssm.plugins.module_utils.tree_spec import combine_problems, flatten_tree, tree_entries
-from ansible_collections.keel.ssm.plugins.module_utils.validation import ParameterRuleError, check_parameter_path
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import read_labels, read_metadata, read_tree
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules import TIERS, TYPES
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.tree import (
+    combine_problems,
+    flatten_tree,
+    tree_entries,
+)
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.write import apply_change, delete_parameters
 
 ARGUMENT_SPEC = {
     "path": {"type": "str", "required": True},

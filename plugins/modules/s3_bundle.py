@@ -93,8 +93,8 @@ bucket_created:
 
 import os
 
-from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.s3_bundle import (
+from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
+from ansible_collections.keel.ssm.plugins.module_utils.documents.bundle import (
     BundleRuleError,
     bucket_exists,
     bundle_url,

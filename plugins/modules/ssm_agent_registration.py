@@ -109,7 +109,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.keel.ssm.plugins.module_utils.ssm_agent import activation_problems
+from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import activation_problems
 
 VAULT_KEY = os.path.join("Vault", "Store", "RegistrationKey")
 

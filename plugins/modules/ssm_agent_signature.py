@@ -83,7 +83,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.keel.ssm.plugins.module_utils.ssm_agent import FINGERPRINT, normalize_fingerprint
+from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import FINGERPRINT, normalize_fingerprint
 
 BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
 END = "-----END PGP PUBLIC KEY BLOCK-----"

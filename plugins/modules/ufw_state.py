@@ -172,8 +172,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.keel.ssm.plugins.module_utils.files import read_text
-from ansible_collections.keel.ssm.plugins.module_utils.ufw import (
+from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
+from ansible_collections.keel.ssm.plugins.module_utils.host.ufw import (
     FAMILIES,
     POLICIES,
     UfwPlanError,

@@ -19,17 +19,17 @@ import hashlib
 import json
 import os
 
-from ansible_collections.keel.ssm.plugins.module_utils.connection import connection_identity
+from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import connection_identity
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
-from ansible_collections.keel.ssm.plugins.module_utils.parameters import (
-    GET_PARAMETERS_BATCH,
-    get_parameters,
-    get_parameters_by_path,
-)
-from ansible_collections.keel.ssm.plugins.module_utils.validation import (
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
     ParameterRuleError,
     check_parameter_path,
     split_selector,
+)
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import (
+    GET_PARAMETERS_BATCH,
+    get_parameters,
+    get_parameters_by_path,
 )
 
 ACTIONS = ("error", "skip", "warn")

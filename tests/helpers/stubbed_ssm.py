@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.keel.ssm.plugins.module_utils.modules import KeelAWSModule
+from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from ansible_collections.keel.ssm.plugins.doc_fragments.aws import ModuleDocFragment
-from ansible_collections.keel.ssm.plugins.module_utils.connection import (
+from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
     AWS_ARGUMENT_SPEC,
     ConnectionOptionError,
     aws_client,

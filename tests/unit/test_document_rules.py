@@ -1,4 +1,4 @@
-"""Document rules and content handling (module_utils/documents.py): what is refused
+"""Document rules and content handling (module_utils/documents/document.py): what is refused
 before any call, with the field in the message, and what idempotence compares."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from ansible_collections.keel.ssm.plugins.module_utils.documents import (
+from ansible_collections.keel.ssm.plugins.module_utils.documents.document import (
     CONTENT_MAX_BYTES,
     DocumentRuleError,
     check_default_version,

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.keel.ssm.plugins.module_utils.documents import wait_until_active
+from ansible_collections.keel.ssm.plugins.module_utils.documents.document import wait_until_active
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 
 

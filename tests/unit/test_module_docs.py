@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.keel.ssm.plugins.module_utils.connection import AWS_ARGUMENT_SPEC
+from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import AWS_ARGUMENT_SPEC
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODULE_NAMES = sorted(path.stem for path in (REPO_ROOT / "plugins" / "modules").glob("*.py"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.keel.ssm.plugins.module_utils.connection import AWS_ARGUMENT_SPEC, connection_params
+from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import AWS_ARGUMENT_SPEC, connection_params
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import (
     LookupRuleError,

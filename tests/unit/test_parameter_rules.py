@@ -1,5 +1,5 @@
-"""Rules for a parameter's options (module_utils/parameter_rules.py, parameter_spec.py,
-parameter_policies.py, tagging.py, tree_spec.py): each rule rejects with a message
+"""Rules for a parameter's options (module_utils/parameter_store/: rules.py, desired.py,
+policies.py, tree.py; aws/tagging.py): each rule rejects with a message
 that names the option and the rule, never the value, and accepts what AWS accepts.
 
 These are our own checks. Limits and formats come from the PutParameter API reference
@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import check_tags, compare_tags, merged_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import CHANGED_MASK, MASK, masked_pair
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_plan import normalize_key_id, plan_parameter
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_policies import (
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import build_desired
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.plan import normalize_key_id, plan_parameter
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import (
     parse_policies,
     policies_from_aws,
     same_policies,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_rules import check_against_current
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_spec import build_desired
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_state import CurrentParameter
-from ansible_collections.keel.ssm.plugins.module_utils.tagging import check_tags, compare_tags, merged_tags
-from ansible_collections.keel.ssm.plugins.module_utils.tree_spec import flatten_tree
-from ansible_collections.keel.ssm.plugins.module_utils.validation import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import CurrentParameter
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules import check_against_current
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.tree import flatten_tree
 from tests.helpers.parameter_cases import EXPIRATION, INVALID_INPUTS, SECRET
 
 

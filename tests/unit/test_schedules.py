@@ -1,4 +1,4 @@
-"""State Manager schedule rules (module_utils/schedules.py): every example the user
+"""State Manager schedule rules (module_utils/documents/schedule.py): every example the user
 guide gives for associations is accepted; each broken rule is refused with a message
 that names the field and the rule."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.keel.ssm.plugins.module_utils.schedules import (
+from ansible_collections.keel.ssm.plugins.module_utils.documents.schedule import (
     ScheduleRuleError,
     check_schedule,
     schedule_kind,

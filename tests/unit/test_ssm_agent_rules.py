@@ -1,4 +1,4 @@
-"""Rules of module_utils/ssm_agent.py, which the role checks (keel.ssm.ssm_agent_problems) before it
+"""Rules of module_utils/host/ssm_agent.py, which the role checks (keel.ssm.ssm_agent_problems) before it
 changes anything: each broken rule gives one message naming the variable, never the activation code."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ansible_collections.keel.ssm.plugins.filter.ssm_agent_problems import ssm_agent_problems
-from ansible_collections.keel.ssm.plugins.module_utils.ssm_agent import (
+from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import (
     activation_problems,
     normalize_fingerprint,
     settings_problems,

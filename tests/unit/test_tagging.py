@@ -1,11 +1,11 @@
-"""Tag rules and reconciliation arithmetic (module_utils/tagging.py), shared by every
+"""Tag rules and reconciliation arithmetic (module_utils/aws/tagging.py), shared by every
 module that tags an SSM resource."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.keel.ssm.plugins.module_utils.tagging import (
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import (
     TagRuleError,
     check_tags,
     compare_tags,

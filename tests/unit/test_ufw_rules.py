@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from ansible_collections.keel.ssm.plugins.module_utils.ufw import (
+from ansible_collections.keel.ssm.plugins.module_utils.host.ufw import (
     COMMENTS,
     Op,
     Rule,

@@ -1,11 +1,11 @@
-"""Naming rules of module_utils/validation.py: each rule must reject with a message
+"""Naming rules of module_utils/parameter_store/names.py: each rule must reject with a message
 that names the field and the rule, and accept what AWS accepts."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.keel.ssm.plugins.module_utils.validation import (
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
     ParameterRuleError,
     check_label,
     check_labels,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.keel.ssm.plugins.module_utils.validation import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
 
 TYPES = ("String", "StringList", "SecureString")
 TIERS = ("Standard", "Advanced", "Intelligent-Tiering")

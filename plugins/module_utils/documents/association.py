@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from ansible_collections.keel.ssm.plugins.module_utils.diff import mask_values
+from ansible_collections.keel.ssm.plugins.module_utils.documents.schedule import check_schedule, schedule_kind
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error
-from ansible_collections.keel.ssm.plugins.module_utils.schedules import check_schedule, schedule_kind
 
 ASSOCIATION_NAME = re.compile(r"^[a-zA-Z0-9_\-.]{3,128}$")
 # Document names as associations accept them: own names, AWS-owned names and ARNs.

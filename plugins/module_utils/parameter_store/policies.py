@@ -16,7 +16,7 @@ import datetime
 import json
 import re
 
-from ansible_collections.keel.ssm.plugins.module_utils.validation import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
 
 POLICY_VERSION = "1.0"
 POLICY_ATTRIBUTES = {

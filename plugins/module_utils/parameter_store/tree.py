@@ -18,8 +18,8 @@ reported together, each naming `parameters.<relative name>.<option>`.
 
 from __future__ import annotations
 
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_spec import build_desired
-from ansible_collections.keel.ssm.plugins.module_utils.validation import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import build_desired
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
 
 MAX_REPORTED_PROBLEMS = 20
 

@@ -1,6 +1,7 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Apply a planned ParameterChange: PutParameter, tags, labels, in that order.
+"""Every Parameter Store write: a planned ParameterChange (PutParameter, tags, labels, in
+that order) and deletions (one parameter, or a list 10 names a call).
 
 An overwrite always sends the current description, key, tier, pattern and data type
 for options the task does not manage, so nothing the task did not mention changes
@@ -12,9 +13,12 @@ the value redacted from the message.
 
 from __future__ import annotations
 
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import apply_tag_changes, tag_list
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_policies import policies_json
-from ansible_collections.keel.ssm.plugins.module_utils.tagging import apply_tag_changes, tag_list
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import policies_json
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import chunks
+
+DELETE_BATCH = 10  # DeleteParameters: at most 10 names per call
 
 
 def put_arguments(desired, current, value):
@@ -132,3 +136,24 @@ def delete_parameter(client, name, on_call=None):
             return False
         raise error from None
     return True
+
+
+def delete_parameters(client, names, on_call=None):
+    """Delete names in batches of 10. Returns (deleted, invalid).
+
+    Stops at the first failing batch and raises; the exception carries what was
+    deleted so far in `deleted`.
+    """
+    deleted, invalid = [], []
+    for batch in chunks(names, DELETE_BATCH):
+        if on_call:
+            on_call("DeleteParameters", len(batch))
+        try:
+            response = client.delete_parameters(Names=batch)
+        except aws_errors() as exc:
+            error = map_aws_error(exc, "DeleteParameters", ", ".join(batch))
+            error.deleted = deleted
+            raise error from None
+        deleted.extend(response.get("DeletedParameters", []))
+        invalid.extend(response.get("InvalidParameters", []))
+    return deleted, invalid

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
-from ansible_collections.keel.ssm.plugins.module_utils.validation import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
 
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256

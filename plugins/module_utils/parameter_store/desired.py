@@ -3,7 +3,7 @@
 """The desired state of one parameter, built from a task's options and checked.
 
 keel.ssm.parameter builds one from its options, keel.ssm.parameter_tree one per entry
-of its tree (see tree_spec.py); both go through build_desired() so the same option
+of its tree (see tree.py); both go through build_desired() so the same option
 means the same thing in both modules. An option left unset (None) is not managed: an
 existing parameter keeps what it has.
 """
@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_policies import parse_policies
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_rules import VALUE_LIMITS, check_static, value_size
-from ansible_collections.keel.ssm.plugins.module_utils.tagging import check_tags
-from ansible_collections.keel.ssm.plugins.module_utils.validation import (
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import check_tags
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
     ParameterRuleError,
     check_labels,
     check_parameter_name,
+)
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import parse_policies
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules import (
+    VALUE_LIMITS,
+    check_static,
+    value_size,
 )
 
 SPEC_OPTIONS = (

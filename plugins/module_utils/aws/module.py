@@ -8,7 +8,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.keel.ssm.plugins.module_utils.connection import (
+from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
     AWS_ARGUMENT_SPEC,
     AWS_MUTUALLY_EXCLUSIVE,
     BOTO3_IMPORT_ERROR,

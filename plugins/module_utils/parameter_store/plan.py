@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hmac
 
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import compare_tags, merged_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import absent, masked_pair
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_policies import same_policies
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_rules import check_against_current
-from ansible_collections.keel.ssm.plugins.module_utils.tagging import compare_tags, merged_tags
-from ansible_collections.keel.ssm.plugins.module_utils.validation import LABELS_PER_VERSION, ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
+    LABELS_PER_VERSION,
+    ParameterRuleError,
+)
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import same_policies
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules import check_against_current
 
 # Options whose change needs a new version (PutParameter with Overwrite).
 PUT_FIELDS = ("value", "description", "key_id", "tier", "policies", "allowed_pattern", "data_type")
