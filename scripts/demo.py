@@ -35,6 +35,7 @@ import secrets
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,6 +204,7 @@ def publish(demo):
     demo.plan = json.loads(plan_file.read_text(encoding="utf-8"))
     bundle_url = demo.plan[0]["parameters"]["BundleUrl"]
     demo.say(f"  bundle: {demo.workdir / 'keel-ssm-bundle.zip'} -> {bundle_url}")
+    demo.say(f"  bundle sha256 {demo.plan[0]['parameters']['BundleSha256']}, pinned in every keel-ssm-* association")
     demo.say(
         "  documents registered: keel-ssm-baseline, keel-ssm-auditd, keel-ssm-pam, keel-ssm-ufw, keel-ssm-ssm-agent"
     )
@@ -236,6 +238,17 @@ def resolve_targets(demo):
             demo.targeted.append(name)
 
 
+def download_bundle(demo):
+    """What aws:downloadContent does with BundleUrl: fetch the object from (the stand-in's)
+    S3, so the rehearsal verifies the bytes S3 holds against the pinned SHA-256."""
+    path = urllib.parse.urlsplit(demo.plan[0]["parameters"]["BundleUrl"]).path
+    target = demo.workdir / "downloaded" / Path(path).name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(demo.endpoint + path, timeout=60) as response:  # noqa: S310 (the local stand-in)
+        target.write_bytes(response.read())
+    return target
+
+
 def rehearse(demo):
     inventory = demo.workdir / "instances.ini"
     inventory.write_text(
@@ -243,6 +256,8 @@ def rehearse(demo):
     )
     parameters = {
         "BundleUrl": demo.plan[0]["parameters"]["BundleUrl"],
+        # As the association passes it: the step verifies the download against it.
+        "BundleSha256": demo.plan[0]["parameters"]["BundleSha256"],
         "ParameterPath": BASELINE_PATH,
         "AwsEndpointUrl": f"http://{MOTO}:5000",
         "AwsRegion": "us-east-1",
@@ -264,7 +279,7 @@ def rehearse(demo):
         REPO_ROOT / "playbooks" / "rehearse.yml",
         {
             "keel_rehearsal_commands": commands,
-            "keel_rehearsal_bundle": str(demo.workdir / "keel-ssm-bundle.zip"),
+            "keel_rehearsal_bundle": str(download_bundle(demo)),
             "keel_rehearsal_dir": str(demo.workdir / "rehearsal"),
             "keel_rehearsal_instances": "instances",
         },

@@ -37,6 +37,9 @@ CONNECTION_OPTIONS = ("keel_baseline_parameter_path", "keel_baseline_aws_region"
 
 # Parameters of the delivery itself (not role settings).
 BUNDLE_URL_PATTERN = r"^https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9._/-]{1,1000}\.zip$"
+# The bundle runs as root: its full SHA-256 is pinned by the association (required, no
+# default) and compared before anything is unpacked (scripts/ssm_documents.py).
+BUNDLE_SHA256_PATTERN = r"^[0-9a-f]{64}$"
 ANSIBLE_CORE_VERSION_PATTERN = r"^2\.(1[4-9]|2[0-9])\.[0-9]{1,3}$"
 DEFAULT_ANSIBLE_CORE_VERSION = "2.17.14"
 DELIVERY_PARAMETERS = {
@@ -45,6 +48,12 @@ DELIVERY_PARAMETERS = {
         "description": "HTTPS URL of the keel.ssm bundle (.zip) in S3, as built by `make bundle` and uploaded by "
         "playbooks/publish.yml, e.g. https://s3.eu-west-1.amazonaws.com/BUCKET/keel-ssm/keel-ssm-bundle.zip.",
         "allowedPattern": BUNDLE_URL_PATTERN,
+    },
+    "BundleSha256": {
+        "type": "String",
+        "description": "SHA-256 of the bundle at BundleUrl: 64 lowercase hex digits, as keel.ssm.s3_bundle returns "
+        "it (publish.yml passes it). Required: the step refuses to unpack or run a download whose SHA-256 differs.",
+        "allowedPattern": BUNDLE_SHA256_PATTERN,
     },
     "AnsibleSource": {
         "type": "String",

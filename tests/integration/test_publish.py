@@ -11,6 +11,7 @@ CreateAssociation request against the real SSM service model."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -22,13 +23,17 @@ import boto3
 import pytest
 
 from ansible_collections.keel.ssm.plugins.modules import association
-from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import BUNDLE_URL_PATTERN
+from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import (
+    BUNDLE_SHA256_PATTERN,
+    BUNDLE_URL_PATTERN,
+)
 from tests.helpers.moto_endpoint import FAKE_CREDENTIALS
 from tests.helpers.run_module import run_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROLE_DOCUMENTS = ["keel-ssm-auditd", "keel-ssm-pam", "keel-ssm-ufw", "keel-ssm-ssm-agent"]
 # AWS-ApplyAnsiblePlaybooks' published allowedPattern for ExtraVariables.
+ASSOCIATION_ID = "8dfe3659-4309-493a-8755-0123456789ab"
 EXTRA_VARIABLES_PATTERN = r"^$|^\w+\=[^\s|:();&]+(\s\w+\=[^\s|:();&]+)*$"
 
 
@@ -140,3 +145,51 @@ def test_each_association_is_created_as_the_service_model_allows(published, stub
     assert sent["ComplianceSeverity"] == "HIGH"
     assert {t["Key"] for t in sent["Targets"]} == {"tag:Role", "tag:Environment"}
     assert set(sent["Parameters"]) == set(item["parameters"])
+
+
+def test_keel_associations_pin_the_sha256_of_the_uploaded_bundle(published, tmp_path):
+    *_, plan, _, url = published
+    keel_items = [item for item in plan if item["document_name"].startswith("keel-ssm-")]
+    assert keel_items
+    bundle_url = keel_items[0]["parameters"]["BundleUrl"]
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    body = s3.get_object(Bucket="keel-bundles", Key=bundle_url.split("/keel-bundles/", 1)[1])["Body"].read()
+    uploaded = hashlib.sha256(body).hexdigest()
+    for item in keel_items:
+        assert item["parameters"]["BundleSha256"] == uploaded, item["association_name"]
+        assert re.fullmatch(BUNDLE_SHA256_PATTERN, item["parameters"]["BundleSha256"])
+    # The AWS-owned document has no such parameter: the pin cannot travel there.
+    assert "BundleSha256" not in plan[-1]["parameters"]
+
+
+def test_republishing_an_unchanged_bundle_updates_no_association(published, stubbed):
+    """The second publish run planned the same hash; keel.ssm.association, given the
+    definition the first run created, must find nothing to update (no spurious
+    UpdateAssociation that would re-run the fleet)."""
+    _, _, plan, again, _ = published
+    stubber, calls = stubbed
+    created = []
+    stubber.client.meta.events.register(
+        "before-parameter-build.ssm.CreateAssociation", lambda params, **_: created.append(dict(params))
+    )
+    first = {key: value for key, value in plan[0].items() if value is not None}
+    stubber.add_response("list_associations", {"Associations": []})
+    stubber.add_response(
+        "create_association", {"AssociationDescription": {"AssociationId": ASSOCIATION_ID, "AssociationVersion": "1"}}
+    )
+    assert run_module(association.main, first)["changed"] is True
+    stored = dict(created[0], AssociationId=ASSOCIATION_ID, AssociationVersion="1")
+    stubber.add_response(
+        "list_associations",
+        {
+            "Associations": [
+                {"Name": stored["Name"], "AssociationName": stored["AssociationName"], "AssociationId": ASSOCIATION_ID}
+            ]
+        },
+    )
+    stubber.add_response("describe_association", {"AssociationDescription": stored})
+    second = {key: value for key, value in again[0].items() if value is not None}
+    result = run_module(association.main, second)
+    assert result["changed"] is False, result
+    assert calls == ["ListAssociations", "CreateAssociation", "ListAssociations", "DescribeAssociation"]
+    assert result["association"]["parameters"]["BundleSha256"] == [plan[0]["parameters"]["BundleSha256"]]

@@ -7,6 +7,7 @@ run here); the generated shell is run by the real /bin/sh."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -94,10 +95,17 @@ def fake_bundle(tmp_path):
     return bundle
 
 
+def sha256_of(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+BUNDLE_URL = "https://s3.eu-west-1.amazonaws.com/b/keel-ssm-bundle.zip"
+
+
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
 def test_new_and_old_agents_hand_the_same_values_to_keel_run(path, tmp_path):
     document = emulator.load_document(path)
-    given = {"BundleUrl": "https://s3.eu-west-1.amazonaws.com/b/keel-ssm-bundle.zip", "Mode": "check"}
+    given = {"BundleUrl": BUNDLE_URL, "BundleSha256": sha256_of(fake_bundle(tmp_path)), "Mode": "check"}
     if "ParameterPath" in document["parameters"]:
         given["ParameterPath"] = "/baseline/prod"
     seen = {}
@@ -128,7 +136,7 @@ def test_new_and_old_agents_hand_the_same_values_to_keel_run(path, tmp_path):
 
 def test_missing_bundle_fails_the_step(tmp_path):
     document = emulator.load_document(REPO_ROOT / "ssm_documents" / "keel-ssm-baseline.yml")
-    given = {"BundleUrl": "https://s3.eu-west-1.amazonaws.com/b/keel-ssm-bundle.zip"}
+    given = {"BundleUrl": BUNDLE_URL, "BundleSha256": "0" * 64}
     steps = emulator.plan(document, given, emulator.NEW_AGENT, {"DownloadBundle": "unused"})
     result = subprocess.run(
         ["sh", "-c", steps[1]["script_text"]],
@@ -145,7 +153,7 @@ def test_missing_bundle_fails_the_step(tmp_path):
 @pytest.mark.parametrize("bad", ["/x; reboot", "/x$(id)", "/x`id`", "/x'y"])
 def test_service_refuses_injection_attempts(bad):
     document = emulator.load_document(REPO_ROOT / "ssm_documents" / "keel-ssm-baseline.yml")
-    given = {"BundleUrl": "https://s3.eu-west-1.amazonaws.com/b/keel-ssm-bundle.zip", "ParameterPath": bad}
+    given = {"BundleUrl": BUNDLE_URL, "BundleSha256": "0" * 64, "ParameterPath": bad}
     with pytest.raises(emulator.RefusedCommand, match="ParameterPath"):
         emulator.plan(document, given)
 
@@ -156,3 +164,91 @@ def test_no_script_line_interpolates_a_parameter_outside_single_quotes():
             for match in re.finditer(r"\{\{\s*(\w+)\s*\}\}", line):
                 before = line[: match.start()]
                 assert before.endswith("='") and line[match.end() :] == "'", (path.name, line)
+
+
+# The bundle runs as root: every document pins its SHA-256 and the step refuses anything else.
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
+def test_bundle_sha256_is_required_with_an_anchored_rule(path):
+    definition = load(path)["parameters"]["BundleSha256"]
+    assert "default" not in definition
+    assert definition["allowedPattern"] == "^[0-9a-f]{64}$"
+    assert definition["interpolationType"] == "ENV_VAR"
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
+def test_service_refuses_a_command_without_the_bundle_hash(path):
+    document = emulator.load_document(path)
+    with pytest.raises(emulator.RefusedCommand, match="BundleSha256: required"):
+        emulator.plan(document, {"BundleUrl": BUNDLE_URL}, emulator.NEW_AGENT, {"DownloadBundle": "unused"})
+
+
+@pytest.mark.parametrize("bad", ["", "0" * 63, "0" * 65, "A" * 64, "g" * 64, "0" * 63 + " "])
+def test_service_refuses_a_malformed_bundle_hash(bad):
+    document = emulator.load_document(REPO_ROOT / "ssm_documents" / "keel-ssm-baseline.yml")
+    given = {"BundleUrl": BUNDLE_URL, "BundleSha256": bad}
+    with pytest.raises(emulator.RefusedCommand, match="BundleSha256"):
+        emulator.plan(document, given, emulator.NEW_AGENT, {"DownloadBundle": "unused"})
+
+
+def keel_ssm_workdirs():
+    return set(Path("/var/tmp").glob("keel-ssm.*"))
+
+
+def run_step(document_path, tmp_path, bundle_bytes, given, agent=emulator.NEW_AGENT, env=None):
+    """Plan the document, place `bundle_bytes` where aws:downloadContent would, and run the
+    shell step with the real /bin/sh (`env` overrides what the agent exports); (result,
+    record file) where the record file exists only if the bundle's keel-run was executed."""
+    document = emulator.load_document(document_path)
+    steps = emulator.plan(document, given, agent, {"DownloadBundle": "unused"})
+    downloads = tmp_path / agent / "downloads"
+    downloads.mkdir(parents=True)
+    (downloads / "keel-ssm-bundle.zip").write_bytes(bundle_bytes)
+    record = tmp_path / f"{agent}-ran.json"
+    step_env = {"PATH": os.environ["PATH"], "KEEL_TEST_RECORD": str(record), **steps[1]["env"], **(env or {})}
+    result = subprocess.run(
+        ["sh", "-c", steps[1]["script_text"]], cwd=downloads, env=step_env, capture_output=True, text=True, check=False
+    )
+    return result, record
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("agent", [emulator.NEW_AGENT, emulator.OLD_AGENT])
+def test_a_tampered_bundle_is_refused_before_anything_is_unpacked(path, agent, tmp_path):
+    pinned_bundle = fake_bundle(tmp_path)
+    pinned = sha256_of(pinned_bundle)
+    tampered = bytearray(pinned_bundle.read_bytes())
+    tampered[len(tampered) // 2] ^= 0x01  # one byte changed
+    actual = hashlib.sha256(tampered).hexdigest()
+    before = keel_ssm_workdirs()
+    result, record = run_step(path, tmp_path, bytes(tampered), {"BundleUrl": BUNDLE_URL, "BundleSha256": pinned}, agent)
+    assert result.returncode == ssm_documents.HASH_REFUSED_STATUS, result.stderr
+    assert actual in result.stderr and pinned in result.stderr
+    assert "nothing was unpacked or run" in result.stderr
+    assert not record.exists(), "the tampered bundle's keel-run was executed"
+    assert keel_ssm_workdirs() == before, "the refused step left its work directory behind"
+
+
+@pytest.mark.parametrize("agent", [emulator.NEW_AGENT, emulator.OLD_AGENT])
+def test_the_pinned_bundle_runs(agent, tmp_path):
+    bundle = fake_bundle(tmp_path)
+    given = {"BundleUrl": BUNDLE_URL, "BundleSha256": sha256_of(bundle)}
+    result, record = run_step(
+        REPO_ROOT / "ssm_documents" / "keel-ssm-pam.yml", tmp_path, bundle.read_bytes(), given, agent
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(record.read_text())["env"]["SSM_BundleSha256"] == given["BundleSha256"]
+
+
+@pytest.mark.parametrize("value", ["", "0" * 64 + "\n", "0" * 32, "{{ BundleSha256 }}"])
+def test_the_step_itself_refuses_a_hash_the_service_should_have_refused(value, tmp_path):
+    """An agent that skips allowedPattern (or a hand-run, or the service's `$`, which
+    matches before a final newline) must not get an empty or partial hash past the step."""
+    bundle = fake_bundle(tmp_path)
+    given = {"BundleUrl": BUNDLE_URL, "BundleSha256": "0" * 64}
+    document = REPO_ROOT / "ssm_documents" / "keel-ssm-baseline.yml"
+    result, record = run_step(document, tmp_path, bundle.read_bytes(), given, env={"SSM_BundleSha256": value})
+    assert result.returncode == ssm_documents.HASH_REFUSED_STATUS, result.stderr
+    assert "BundleSha256 must be the SHA-256" in result.stderr
+    assert not record.exists()

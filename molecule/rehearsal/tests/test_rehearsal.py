@@ -4,6 +4,7 @@ keel-ssm-* documents (new and old agents) and through AWS-ApplyAnsiblePlaybooks.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 testinfra_hosts = ["keel-rehearsal-document", "keel-rehearsal-applyansible"]
-OUTPUT = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "rehearsal" / "output"
+REHEARSAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "rehearsal"
+OUTPUT = REHEARSAL / "output"
 COMMANDS = {
     "keel-rehearsal-document": ["keel-ssm-baseline", "keel-ssm-pam-old-agent"],
     "keel-rehearsal-applyansible": ["aws-applyansibleplaybooks"],
@@ -67,3 +69,19 @@ def test_ufw_allows_the_port_from_parameter_store_and_the_management_port(host):
     assert "Status: active" in status
     assert re.search(r"^8443/tcp\s+ALLOW", status, re.M), status
     assert re.search(r"^22/tcp\s+LIMIT", status, re.M), status
+
+
+def test_a_tampered_bundle_at_the_pinned_url_was_refused_naming_both_hashes(host):
+    """converge put a copy of the bundle with one byte changed where aws:downloadContent
+    would; the baseline document pinned the real bundle's SHA-256 and had to refuse it
+    before unpacking anything (rehearse_command.yml also checked that nothing on the
+    instance changed)."""
+    if host.backend.get_hostname() != "keel-rehearsal-document":
+        pytest.skip("the tampered bundle is offered to the document instance")
+    pinned = hashlib.sha256((REHEARSAL / "keel-ssm-bundle.zip").read_bytes()).hexdigest()
+    tampered = hashlib.sha256((REHEARSAL / "tampered" / "keel-ssm-bundle.zip").read_bytes()).hexdigest()
+    assert pinned != tampered
+    log = (OUTPUT / "keel-ssm-baseline-tampered.log").read_text()
+    assert "(exit 4)" in log, log[-2000:]
+    assert f"its SHA-256 is {tampered} but the association pinned {pinned}" in log, log[-2000:]
+    assert not recaps(log), "ansible-playbook ran from a refused bundle"
