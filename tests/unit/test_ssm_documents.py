@@ -105,14 +105,15 @@ BUNDLE_URL = "https://s3.eu-west-1.amazonaws.com/b/keel-ssm-bundle.zip"
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
 def test_new_and_old_agents_hand_the_same_values_to_keel_run(path, tmp_path):
     document = emulator.load_document(path)
-    given = {"BundleUrl": BUNDLE_URL, "BundleSha256": sha256_of(fake_bundle(tmp_path)), "Mode": "check"}
+    bundle = fake_bundle(tmp_path)
+    given = {"BundleUrl": BUNDLE_URL, "BundleSha256": sha256_of(bundle), "Mode": "check"}
     if "ParameterPath" in document["parameters"]:
         given["ParameterPath"] = "/baseline/prod"
     seen = {}
     for agent in (emulator.NEW_AGENT, emulator.OLD_AGENT):
         workdir = tmp_path / agent / "downloads"
         workdir.mkdir(parents=True)
-        steps = emulator.plan(document, given, agent, {"DownloadBundle": str(fake_bundle(tmp_path))})
+        steps = emulator.plan(document, given, agent, {"DownloadBundle": str(bundle)})
         shell = steps[1]
         assert shell["action"] == "shell"
         # Where aws:downloadContent puts content without a destinationPath: <command>/downloads/,
