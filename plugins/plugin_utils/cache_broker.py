@@ -31,8 +31,10 @@ import threading
 import time
 
 try:
+    from ansible_collections.keel.ssm.plugins.plugin_utils.cache_keys import is_stale
     from ansible_collections.keel.ssm.plugins.plugin_utils.cache_store import Store
-except ImportError:  # run as a script: the sibling module is on sys.path[0]
+except ImportError:  # run as a script: the sibling modules are on sys.path[0]
+    from cache_keys import is_stale  # type: ignore[no-redef]
     from cache_store import Store  # type: ignore[no-redef]
 
 MAX_MESSAGE = 64 * 1024 * 1024
@@ -249,6 +251,10 @@ class Broker:
         if op == "fail":
             self.store.fail(owner, message["keys"], message["outcome"])
             return {"ok": True}
+        if op == "invalidate":
+            names, subtrees = set(message.get("names", ())), list(message.get("subtrees", ()))
+            dropped = self.store.invalidate(lambda key: is_stale(key, names, subtrees))
+            return {"ok": True, "dropped": dropped}
         if op == "hello":
             return {"ok": True, "pid": os.getpid(), "values": len(self.store)}
         return {"error": f"unknown operation {op!r}"}

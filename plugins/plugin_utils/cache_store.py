@@ -99,6 +99,17 @@ class Store:
                     self._entries[key] = _Entry(FAILED, outcome=outcome, expires=self._clock() + FAILURE_GRACE)
             self._cond.notify_all()
 
+    def invalidate(self, stale):
+        """Forget every key for which stale(key) is true, values and flights alike: a
+        flight's late put() is then ignored and its waiters lead a fresh fetch.
+        Returns how many keys were dropped."""
+        with self._cond:
+            dropped = [key for key in self._entries if stale(key)]
+            for key in dropped:
+                del self._entries[key]
+            self._cond.notify_all()
+        return len(dropped)
+
     def release(self, owner):
         """`owner` went away: keys it was still fetching are free for the next waiter."""
         with self._cond:

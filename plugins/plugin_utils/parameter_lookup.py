@@ -31,6 +31,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read impo
     get_parameters,
     get_parameters_by_path,
 )
+from ansible_collections.keel.ssm.plugins.plugin_utils import cache_keys
 
 ACTIONS = ("error", "skip", "warn")
 MAX_CACHE_TTL = 86400
@@ -114,11 +115,11 @@ def cache_identity(params, environ=None):
 
 
 def name_key(identity, decrypt, term, ttl=0):
-    return json.dumps(["name", identity, bool(decrypt), term.requested, ttl])
+    return cache_keys.name_key(identity, decrypt, term.requested, ttl)
 
 
 def path_key(identity, decrypt, recursive, term, ttl=0):
-    return json.dumps(["path", identity, bool(decrypt), bool(recursive), term.name, ttl])
+    return cache_keys.path_key(identity, decrypt, recursive, term.name, ttl)
 
 
 # -- fetching ---------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import tempfile
 import time
 
 from ansible_collections.keel.ssm.plugins.plugin_utils import cache_broker
+from ansible_collections.keel.ssm.plugins.plugin_utils.cache_keys import is_stale
 from ansible_collections.keel.ssm.plugins.plugin_utils.cache_store import Store
 
 BROKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(cache_broker.__file__)), "cache_broker.py")
@@ -328,3 +329,28 @@ def get_many(keys, fetch, failure, ttl=None):
     finally:
         backend.close()
     return results, stats
+
+
+# -- writes make cached answers stale ---------------------------------------------------------
+def invalidate(names=(), subtrees=()):
+    """Forget what this run's cache (and the user's TTL cache) holds for parameters that
+    were just written or deleted: `names` exactly, or everything under `subtrees`. Every
+    host and fork of the run reads through the same broker, so all of them see the write.
+    A broker that is not running holds nothing: none is started for this. Returns the
+    number of keys dropped; raises BrokerUnavailable when a running broker cannot be told.
+    """
+    names, subtrees = sorted(set(names)), sorted(set(subtrees))
+    dropped = _LOCAL_STORE.invalidate(lambda key: is_stale(key, names, subtrees))
+    if not names and not subtrees:
+        return dropped
+    scope_dir = private_dir()
+    for path in (socket_path(scope_dir, run=run_process()), socket_path(scope_dir, ttl=True)):
+        if not os.path.exists(path):
+            continue
+        connection = BrokerConnection(path)
+        try:
+            reply = connection.request({"op": "invalidate", "names": names, "subtrees": subtrees})
+        finally:
+            connection.close()
+        dropped += reply.get("dropped", 0)
+    return dropped
