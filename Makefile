@@ -17,7 +17,7 @@ export ANSIBLE_HOME := $(CURDIR)/.ansible
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 
-.PHONY: all venv venv-core214 images lint pytest molecule test demo bench clean docs bundle
+.PHONY: all venv venv-core214 images lint sanity pytest molecule test demo bench clean docs bundle
 
 all: test
 
@@ -50,13 +50,18 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --profile production
 
+# ansible-test sanity on the built tarball, installed into an empty collections path
+# (scripts/sanity.sh says how its pip bootstrap works without the host it downloads from).
+sanity: venv
+	scripts/sanity.sh $(BIN)
+
 pytest: venv venv-core214
 	$(BIN)/pytest tests
 
 molecule: venv images
 	scripts/run-molecule.sh $(MOLECULE_JOBS)
 
-test: venv images lint pytest molecule
+test: venv images lint sanity pytest molecule
 
 demo: venv images
 	$(BIN)/python scripts/demo.py

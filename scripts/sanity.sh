@@ -17,7 +17,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # Outside the checkout: inside a git work tree ansible-test only sees files git tracks.
 work=$(mktemp -d "${TMPDIR:-/tmp}/keel-ssm-sanity.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-test_home=$root/.cache/ansible-test
+# Outside the checkout too, so a fresh clone on the same machine reuses the sanity venvs
+# (keyed by their requirements); each clone would otherwise install them again.
+test_home=${XDG_CACHE_HOME:-$HOME/.cache}/keel-ssm/ansible-test
 python=python3.11
 
 status=0

@@ -17,57 +17,46 @@ options:
     description:
       - Named AWS profile (from C(~/.aws/config) / C(~/.aws/credentials)).
       - Mutually exclusive with O(access_key), O(secret_key) and O(session_token).
+      - When unset, the first of E(AWS_PROFILE), E(AWS_DEFAULT_PROFILE) that is set
+        (on the host that runs the module or lookup).
     type: str
     aliases: [aws_profile]
-    env:
-      - name: AWS_PROFILE
-      - name: AWS_DEFAULT_PROFILE
   region:
     description:
       - AWS region of the Systems Manager endpoint.
+      - When unset, the first of E(AWS_REGION), E(AWS_DEFAULT_REGION), E(EC2_REGION) that is set
+        (on the host that runs the module or lookup).
     type: str
     aliases: [aws_region, ec2_region]
-    env:
-      - name: AWS_REGION
-      - name: AWS_DEFAULT_REGION
-      - name: EC2_REGION
   endpoint_url:
     description:
       - URL of the Systems Manager endpoint, for VPC endpoints or a local emulator
         such as a moto server.
-      - When unset, boto3's own C(AWS_ENDPOINT_URL_SSM) and C(AWS_ENDPOINT_URL) apply.
+      - When unset, the first of E(AWS_URL), E(EC2_URL) that is set (on the host that runs the module or lookup);
+        then boto3's own E(AWS_ENDPOINT_URL_SSM) and E(AWS_ENDPOINT_URL).
     type: str
     aliases: [aws_endpoint_url, endpoint]
-    env:
-      - name: AWS_URL
-      - name: EC2_URL
   access_key:
     description:
       - AWS access key ID.
+      - When unset, the first of E(AWS_ACCESS_KEY_ID), E(AWS_ACCESS_KEY), E(EC2_ACCESS_KEY) that is set
+        (on the host that runs the module or lookup).
     type: str
     aliases: [aws_access_key_id, aws_access_key, ec2_access_key]
-    env:
-      - name: AWS_ACCESS_KEY_ID
-      - name: AWS_ACCESS_KEY
-      - name: EC2_ACCESS_KEY
   secret_key:
     description:
       - AWS secret access key. Never logged.
+      - When unset, the first of E(AWS_SECRET_ACCESS_KEY), E(AWS_SECRET_KEY), E(EC2_SECRET_KEY) that is set
+        (on the host that runs the module or lookup).
     type: str
     aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key]
-    env:
-      - name: AWS_SECRET_ACCESS_KEY
-      - name: AWS_SECRET_KEY
-      - name: EC2_SECRET_KEY
   session_token:
     description:
       - AWS session token for temporary credentials. Never logged.
+      - When unset, the first of E(AWS_SESSION_TOKEN), E(AWS_SECURITY_TOKEN), E(EC2_SECURITY_TOKEN) that is set
+        (on the host that runs the module or lookup).
     type: str
     aliases: [aws_session_token, aws_security_token, security_token, access_token]
-    env:
-      - name: AWS_SESSION_TOKEN
-      - name: AWS_SECURITY_TOKEN
-      - name: EC2_SECURITY_TOKEN
   validate_certs:
     description:
       - Verify TLS certificates of the endpoint.
@@ -94,4 +83,37 @@ requirements:
   - python >= 3.9
   - boto3 >= 1.26.0
   - botocore >= 1.29.0
+"""
+    # Lookups and other controller plugins also declare the variables, so ansible-doc lists
+    # them under "env" (modules may not: their environment is the managed host's).
+    PLUGINS = r"""
+options:
+  profile:
+    env:
+      - name: AWS_PROFILE
+      - name: AWS_DEFAULT_PROFILE
+  region:
+    env:
+      - name: AWS_REGION
+      - name: AWS_DEFAULT_REGION
+      - name: EC2_REGION
+  endpoint_url:
+    env:
+      - name: AWS_URL
+      - name: EC2_URL
+  access_key:
+    env:
+      - name: AWS_ACCESS_KEY_ID
+      - name: AWS_ACCESS_KEY
+      - name: EC2_ACCESS_KEY
+  secret_key:
+    env:
+      - name: AWS_SECRET_ACCESS_KEY
+      - name: AWS_SECRET_KEY
+      - name: EC2_SECRET_KEY
+  session_token:
+    env:
+      - name: AWS_SESSION_TOKEN
+      - name: AWS_SECURITY_TOKEN
+      - name: EC2_SECURITY_TOKEN
 """

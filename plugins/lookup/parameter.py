@@ -105,6 +105,7 @@ options:
     default: 0
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.aws.plugins
 notes:
   - Runs on the controller (or, under C(AWS-ApplyAnsiblePlaybooks), on the instance itself);
     boto3 and botocore are needed there. Works with ansible-core 2.14 and later.

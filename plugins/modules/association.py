@@ -8,6 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: association
 short_description: Create, update and delete AWS Systems Manager State Manager associations
+version_added: 0.1.0
 description:
   - Manages one State Manager association, found by its O(association_name). The
     module runs C(ListAssociations) with an C(AssociationName) filter, paginated, then C(DescribeAssociation).
@@ -26,7 +27,7 @@ description:
   - Supports check mode and diff mode. Parameter values are shown only for the names
     given in O(parameters). Other values appear as C(********).
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 options:
   association_name:
     description:

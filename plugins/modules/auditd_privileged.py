@@ -18,7 +18,8 @@ description:
     mounts with C(nosuid) or C(noexec), where a setuid bit grants nothing (as the CIS audit does).
   - Each filesystem is walked without crossing into other filesystems (like C(find -xdev)).
   - Reads only; never changes anything, so it runs unchanged in check mode.
-author: keel.ssm developers
+author:
+  - keel.ssm contributors (!UNKNOWN)
 options:
   skip_fstypes:
     description:
@@ -37,8 +38,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reads only; check mode returns the same list.
   diff_mode:
     support: none
+    description: Returns no diff.
 notes:
   - Bind mounts of the same files are reported under every path they are reachable by, because audit
     path rules match by path.

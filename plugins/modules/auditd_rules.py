@@ -16,7 +16,8 @@ description:
     distribution's C(audit.rules), an operator's own rules) are never touched.
   - One call replaces a template task per file, a find and a removal loop.
   - Composing C(/etc/audit/audit.rules) and loading it (C(augenrules)) are left to the caller.
-author: keel.ssm developers
+author:
+  - keel.ssm contributors (!UNKNOWN)
 options:
   path:
     description: The rules directory.
@@ -38,8 +39,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Predicts C(changed) and the files it would write or remove, writing nothing.
   diff_mode:
     support: full
+    description: Shows each rules file before and after.
 notes:
   - Files are owned by root:root.
 """

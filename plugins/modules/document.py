@@ -8,6 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: document
 short_description: Create, update and delete AWS Systems Manager (SSM) documents
+version_added: 0.1.0
 description:
   - Registers an SSM document from a file (O(path)) or inline O(content), in YAML or JSON.
   - Idempotent on the B(parsed) content. The desired document is compared with the
@@ -23,7 +24,7 @@ description:
   - Supports check mode and diff mode. The diff shows the document content, rendered
     as sorted YAML, and the version, target type and tag changes.
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 options:
   name:
     description:
@@ -192,14 +193,14 @@ default_version:
   sample: "3"
 status:
   description:
-    - Status of O(document_version) (C(Active) once AWS has validated it).
+    - Status of RV(document_version) (C(Active) once AWS has validated it).
     - Null in check mode when a version would be created.
   returned: when state is present
   type: str
   sample: Active
 hash:
   description:
-    - SHA-256 hash AWS computed for O(document_version).
+    - SHA-256 hash AWS computed for RV(document_version).
     - Null in check mode when a version would be created.
   returned: when state is present
   type: str

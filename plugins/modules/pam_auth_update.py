@@ -9,7 +9,8 @@ DOCUMENTATION = r"""
 module: pam_auth_update
 short_description: Enable or disable Debian C(pam-auth-update) profiles, idempotently
 version_added: 0.1.0
-author: keel.ssm contributors
+author:
+  - keel.ssm contributors (!UNKNOWN)
 description:
   - Makes the set of enabled profiles of C(/usr/share/pam-configs) include O(enable) and exclude O(disable),
     and regenerates C(/etc/pam.d/common-*) with Debian's C(pam-auth-update) only when something differs.
@@ -280,7 +281,7 @@ def unmergeable_lines(common_text, recorded, stack):
     with its saved state, following its diff_profiles(): with such a line it refuses to update the files."""
     kind = re.escape(stack.replace("-noninteractive", ""))
     saved = []
-    for _, lines in recorded:
+    for _profile, lines in recorded:
         for line in lines:
             line = JUMP_END.sub(r"\1\2", JUMP_COUNT.sub(r"\1\2", line))
             match = re.match(r"^((\[[^]]+\]|\w+)\s+\S+)", line)
@@ -353,7 +354,7 @@ class PamConfig:
 def previously_enabled(recorded):
     names = []
     for state in recorded.values():
-        for name, _ in state or []:
+        for name, _lines in state or []:
             if name != "null" and name not in names:
                 names.append(name)
     return names

@@ -147,7 +147,7 @@ seealso:
   - plugin: keel.ssm.parameter
     plugin_type: lookup
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

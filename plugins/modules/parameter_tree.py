@@ -85,7 +85,7 @@ notes:
 seealso:
   - module: keel.ssm.parameter
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -8,6 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: s3_bundle
 short_description: Upload a bundle (zip) to S3 for SSM documents, idempotently
+version_added: 0.1.0
 description:
   - Uploads the zip built by C(make bundle) (or any zip) to S3 under a key that contains
     the first 16 hex digits of its SHA-256, and returns the HTTPS URL that the keel.ssm
@@ -19,7 +20,7 @@ description:
     option and the rule.
   - Supports check mode.
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 options:
   src:
     description: Path of the zip on the host running the module (usually C(localhost)).

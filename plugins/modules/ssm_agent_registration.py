@@ -26,8 +26,10 @@ description:
 attributes:
   check_mode:
     support: full
+    description: Predicts whether it would register, without running the agent's registration.
   diff_mode:
     support: none
+    description: Returns no diff.
 options:
   activation_code:
     description: Activation code from CreateActivation (20-250 characters).
@@ -66,7 +68,7 @@ options:
     type: str
     default: ""
 author:
-  - keel.ssm developers
+  - keel.ssm contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -188,7 +190,7 @@ def run_registration(module, params, override):
     if service:
         was_active = module.run_command(["systemctl", "is-active", "--quiet", service])[0] == 0
         if was_active:
-            rc, _, err = module.run_command(["systemctl", "stop", service])
+            rc, _out, err = module.run_command(["systemctl", "stop", service])
             if rc != 0:
                 module.fail_json(msg=f"could not stop {service} before registering: {err.strip()}")
     command = [

@@ -46,10 +46,12 @@ requirements:
 attributes:
   check_mode:
     support: full
+    description: Verifies as usual (verifying changes nothing).
   diff_mode:
     support: none
+    description: Returns no diff.
 author:
-  - keel.ssm developers
+  - keel.ssm contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -100,7 +102,7 @@ def crc24(data):
     crc = CRC24_INIT
     for byte in bytearray(data):
         crc ^= byte << 16
-        for _ in range(8):
+        for _attempt in range(8):
             crc <<= 1
             if crc & 0x1000000:
                 crc ^= CRC24_POLY

@@ -27,7 +27,8 @@ description:
     end (the firewall is open, never closed, for those seconds).
   - With O(validate_only=true) it only checks the settings (no ufw needed), so a role can fail on bad input before
     it changes anything.
-author: keel.ssm contributors
+author:
+  - keel.ssm contributors (!UNKNOWN)
 options:
   management_port:
     description: The management port as C(PORT/PROTO), for example C(22/tcp).
@@ -113,8 +114,10 @@ notes:
 attributes:
   check_mode:
     support: full
+    description: Simulates the same plan step by step against the current state, changing nothing.
   diff_mode:
     support: full
+    description: Rules, policies and settings before and after.
 """
 
 EXAMPLES = r"""
@@ -244,7 +247,7 @@ class Firewall:
         iptables = self.module.get_bin_path("iptables")
         if iptables is None:
             return False
-        rc, _, _ = self.module.run_command([iptables, "-n", "-L", "ufw-user-input"])
+        rc, _out, _err = self.module.run_command([iptables, "-n", "-L", "ufw-user-input"])
         return rc == 0
 
     def _read_state(self):
@@ -341,7 +344,7 @@ class Firewall:
     def reconcile_rules(self, purge):
         # Each step changes one rule; a correct plan never reaches this bound.
         sizes = sum(len(rules) for rules in self.state["rules"].values()) + sum(len(r) for r in self.desired.values())
-        for _ in range(4 * sizes + 8):
+        for _attempt in range(4 * sizes + 8):
             op = next_rule_op(self.state["rules"], self.desired, self.active, purge)
             if op is None:
                 return

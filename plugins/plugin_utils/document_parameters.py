@@ -212,7 +212,7 @@ def check_value(name, definition, value):
 def extra_vars_from_environment(role, environ, roles_dir=None):
     """Typed extra vars from the agent's SSM_<Name> variables: only the non-empty ones,
     so that Parameter Store and role defaults still apply to the rest."""
-    settings, _ = document_settings(role, roles_dir)
+    settings, _specs = document_settings(role, roles_dir)
     extra_vars = {}
     for name, variable, spec in settings:
         value = environ.get(f"SSM_{name}", "")

@@ -104,7 +104,7 @@ def sweep_stale(scope_dir):
     for path in glob.glob(os.path.join(scope_dir, "run-*-*.*")):
         base = os.path.basename(path).rsplit(".", 1)[0]
         try:
-            _, pid, start = base.split("-", 2)
+            _run, pid, start = base.split("-", 2)
             if not cache_broker.process_alive(int(pid), start):
                 os.unlink(path)
         except (ValueError, OSError):
@@ -164,7 +164,7 @@ def start_broker(path, watch, extra_args=()):
         os.close(write_fd)
     try:
         process.wait(timeout=START_TIMEOUT)  # the intermediate process exits at once
-        ready, _, _ = select.select([read_fd], [], [], START_TIMEOUT)
+        ready, _writable, _errors = select.select([read_fd], [], [], START_TIMEOUT)
         answer = os.read(read_fd, 200).decode(errors="replace").strip() if ready else "no answer"
     except subprocess.TimeoutExpired:
         answer = "no answer"

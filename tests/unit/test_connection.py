@@ -18,16 +18,22 @@ from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
 
 def test_doc_fragment_matches_argument_spec():
     documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    environment = yaml.safe_load(ModuleDocFragment.PLUGINS)["options"]
     assert set(documented) == set(AWS_ARGUMENT_SPEC)
+    assert set(environment) <= set(documented)
     for name, doc in documented.items():
         spec = AWS_ARGUMENT_SPEC[name]
         assert doc["type"] == spec["type"], name
         assert doc.get("aliases", []) == spec.get("aliases", []), name
         assert doc.get("default") == spec.get("default"), name
         assert doc.get("choices") == spec.get("choices"), name
-        env_names = [entry["name"] for entry in doc.get("env", [])]
+        # Modules may not document env (validate-modules); the text names the variables
+        # and the plugins' fragment declares them.
+        assert "env" not in doc, name
+        env_names = [entry["name"] for entry in environment.get(name, {}).get("env", [])]
         fallback = spec.get("fallback", (None, []))[1]
         assert env_names == fallback, name
+        assert all(f"E({variable})" in " ".join(doc["description"]) for variable in fallback), name
 
 
 def base(**overrides):

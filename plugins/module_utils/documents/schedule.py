@@ -101,7 +101,7 @@ def _check_rate(expression, field):
 
 def _expand(item, low, high, field, name):
     """Values of one numeric item (N, N-M, *, with optional /step) within low..high."""
-    base, _, step = item.partition("/")
+    base, _slash, step = item.partition("/")
     if base == "*":
         start, stop = low, high
     elif "-" in base:

@@ -139,7 +139,7 @@ def parse_tuple(line):
     action, forward = fields[0], False
     if ":" in action:  # route rules are stored as route:<action>
         forward, action = True, action.split(":", 1)[1]
-    action, _, log = action.partition("_")  # allow_log, allow_log-all
+    action, _sep, log = action.partition("_")  # allow_log, allow_log-all
     return Rule(
         action, fields[1], fields[2], fields[3], fields[4], fields[5], direction, dapp, sapp, forward, comment, log
     )
@@ -161,7 +161,7 @@ def parse_key_values(text):
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         values[key.strip()] = value.strip().strip("\"'")
     return values
 
@@ -248,7 +248,7 @@ def desired_rules(settings, prefix=""):
         rules[family].append(rule)
 
     name = f"{prefix}management_port"
-    port, proto, _ = parse_port_spec(settings["management_port"], name, single=True)
+    port, proto, _address = parse_port_spec(settings["management_port"], name, single=True)
     sources = settings["management_sources"] or []
     if not sources:
         raise UfwSpecError(f"{prefix}management_sources: must name at least one source ('any' allows every address)")
@@ -444,7 +444,7 @@ def _count_numbers(rules):
 
 def rule_argv(rule):
     """ufw arguments that create `rule` (one family: the addresses are explicit)."""
-    direction, _, interface = rule.direction.partition("_")
+    direction, _sep, interface = rule.direction.partition("_")
     argv = [rule.action, direction]
     if interface:
         argv += ["on", interface]
