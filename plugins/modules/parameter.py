@@ -133,6 +133,25 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  overwrite_value:
+    description:
+      - What to do with a parameter that already exists, as in community.aws.ssm_parameter.
+      - V(changed) writes only what differs.
+      - V(never) leaves an existing parameter exactly as it is (value, metadata, tags and
+        labels) and only creates a missing one, for values generated once.
+      - V(always) writes a new version even when nothing differs.
+    type: str
+    choices: [never, changed, always]
+    default: changed
+    version_added: 0.1.0
+  decryption:
+    description:
+      - Accepted so that playbooks written for community.aws.ssm_parameter run unchanged; it
+        has no effect there either. C(SecureString) values are always compared decrypted, in
+        memory.
+    type: bool
+    default: true
+    version_added: 0.1.0
 notes:
   - "Calls: C(GetParameterHistory) (1 page, 2 for more than 50 versions), C(GetParameter)
     with decryption only for a C(SecureString) whose value is compared or must be kept,
@@ -236,6 +255,12 @@ parameter:
     tags:
       description: Tags (only when O(tags) is given).
       type: dict
+parameter_metadata:
+  description:
+    - The same as RV(parameter), under the name community.aws.ssm_parameter returns it.
+  returned: when the parameter exists after the task
+  type: dict
+  sample: {"name": "/prod/app/db_host", "type": "String", "version": 3, "tier": "Standard"}
 changes:
   description:
     - Options that differed and were (in check mode, would be) written; V(state) when
@@ -282,6 +307,8 @@ ARGUMENT_SPEC = {
     "labels": {"type": "list", "elements": "str"},
     "purge_labels": {"type": "bool", "default": False},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "overwrite_value": {"type": "str", "choices": ["never", "changed", "always"], "default": "changed"},
+    "decryption": {"type": "bool", "default": True},
 }
 
 
@@ -310,6 +337,8 @@ def ensure_present(module, desired):
     if desired.type == "SecureString":
         protect(module, no_log_strings(params["value"]))
     current = read_current(module, desired)
+    if current is not None and params["overwrite_value"] == "never":
+        exit_present(module, {"changed": False, "changes": []}, current)
     secret = desired.effective_type(current) == "SecureString"
     if secret:
         protect(module, no_log_strings(params["value"]))
@@ -321,6 +350,9 @@ def ensure_present(module, desired):
         current.value_known = True
         protect(module, [current.value])
     change = plan_parameter(desired, current)
+    if current is not None and params["overwrite_value"] == "always" and not change.put:
+        change.put, change.action = True, "update"
+        change.differs.insert(0, "value")
     value = desired.value
     if change.put and value is None:
         # Another option needs a new version: write the current value again.
@@ -339,9 +371,15 @@ def ensure_present(module, desired):
         except KeelAWSError as error:
             module.fail_aws(error, changes=result["changes"], steps_done=getattr(error, "steps_done", []))
         current = read_current(module, desired)
-    metadata = current.metadata() if current is not None else absent(desired.name)
+    exit_present(module, result, current, desired.name)
+
+
+def exit_present(module, result, current, name=None):
+    metadata = current.metadata() if current is not None else absent(name)
     metadata.setdefault("state", "present")
     result["parameter"] = metadata
+    if current is not None:
+        result["parameter_metadata"] = metadata
     module.exit_json(**result)
 
 
