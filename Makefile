@@ -17,7 +17,7 @@ export ANSIBLE_HOME := $(CURDIR)/.ansible
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 
-.PHONY: all venv venv-core214 images lint sanity pytest molecule test demo bench clean docs bundle
+.PHONY: all venv venv-core214 images lint sanity changelog pytest molecule test demo bench clean docs bundle
 
 all: test
 
@@ -49,6 +49,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/antsibull-changelog lint
 
 # ansible-test sanity on the built tarball, installed into an empty collections path
 # (scripts/sanity.sh says how its pip bootstrap works without the host it downloads from).
@@ -74,6 +75,10 @@ bench: venv
 docs: venv
 	$(BIN)/python scripts/role_docs.py
 	$(BIN)/python scripts/ssm_documents.py
+
+# CHANGELOG.rst from changelogs/changelog.yaml (a release: antsibull-changelog release --version X.Y.Z).
+changelog: venv
+	$(BIN)/antsibull-changelog generate
 
 # The zip for the keel-ssm-* documents and AWS-ApplyAnsiblePlaybooks (build/keel-ssm-bundle.zip).
 bundle: venv
