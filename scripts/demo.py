@@ -241,11 +241,20 @@ def resolve_targets(demo):
 def download_bundle(demo):
     """What aws:downloadContent does with BundleUrl: fetch the object from (the stand-in's)
     S3, so the rehearsal verifies the bytes S3 holds against the pinned SHA-256."""
-    path = urllib.parse.urlsplit(demo.plan[0]["parameters"]["BundleUrl"]).path
-    target = demo.workdir / "downloaded" / Path(path).name
+    import boto3  # the venv's; only the demo's later steps need it
+
+    bucket, key = urllib.parse.urlsplit(demo.plan[0]["parameters"]["BundleUrl"]).path.lstrip("/").split("/", 1)
+    target = demo.workdir / "downloaded" / Path(key).name
     target.parent.mkdir(parents=True, exist_ok=True)
-    with urllib.request.urlopen(demo.endpoint + path, timeout=60) as response:  # noqa: S310 (the local stand-in)
-        target.write_bytes(response.read())
+    credentials = dict(pair.split("=", 1) for pair in FAKE_INSTANCE_CREDENTIALS)
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=demo.endpoint,
+        region_name=credentials["AWS_DEFAULT_REGION"],
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+    )
+    s3.download_file(bucket, key, str(target))
     return target
 
 
