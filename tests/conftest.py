@@ -26,9 +26,10 @@ init_plugin_loader([str(COLLECTIONS_ROOT)])
 
 from tests.helpers.moto_endpoint import FAKE_CREDENTIALS, MotoServer  # noqa: E402
 
-# Shared fixtures: `proxy` (the AwsProxy test double before a clean moto server) and
-# `stubbed` (a Stubber-wrapped SSM client, checked against the service model).
-pytest_plugins = ["tests.helpers.proxy_fixture", "tests.helpers.stubbed_ssm"]
+# Shared fixtures: `proxy` (the AwsProxy test double before a clean moto server),
+# `stubbed` (a Stubber-wrapped SSM client, checked against the service model) and
+# `appconfig` (the proxy with the AppConfig test double answering what moto lacks).
+pytest_plugins = ["tests.helpers.proxy_fixture", "tests.helpers.stubbed_ssm", "tests.helpers.appconfig_fixture"]
 
 
 @pytest.fixture(scope="session")

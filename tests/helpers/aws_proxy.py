@@ -55,7 +55,9 @@ class TokenBucket:
 class AwsProxy:
     """Start with .start(); point boto3 at .url. Thread-safe counters."""
 
-    def __init__(self, upstream_url, rate_limit_tps=None, throttle_ratio=0.0, seed=0, inject=None, port=None):
+    def __init__(
+        self, upstream_url, rate_limit_tps=None, throttle_ratio=0.0, seed=0, inject=None, port=None, responder=None
+    ):
         parsed = urllib.parse.urlsplit(upstream_url)
         self.upstream = (parsed.hostname, parsed.port or 80)
         self.bucket = TokenBucket(rate_limit_tps) if rate_limit_tps else None
@@ -63,6 +65,10 @@ class AwsProxy:
         self.random = random.Random(seed)
         # inject(operation, body: dict|None) -> None or (status, code, message)
         self.inject = inject
+        # responder: a TEST DOUBLE for APIs moto lacks (e.g. appconfig_double.AppConfigDouble):
+        # operation_name(method, path, headers) names REST calls, handle(method, path, headers,
+        # body) answers them -> (status, headers, body), or None to forward to moto.
+        self.responder = responder
         self.port = port or free_port()
         self.counts = Counter()
         self.throttled = Counter()
@@ -117,7 +123,8 @@ class AwsProxy:
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                operation = operation_of(self.command, self.path, self.headers)
+                named = proxy.responder and proxy.responder.operation_name(self.command, self.path, self.headers)
+                operation = named or operation_of(self.command, self.path, self.headers)
                 with proxy.lock:
                     proxy.counts[operation] += 1
                     hang = proxy._answer_budget is not None and proxy._answer_budget <= 0
@@ -135,7 +142,21 @@ class AwsProxy:
                             proxy.throttled[operation] += 1
                     self._send_error(status, code, message)
                     return
+                answer = named and proxy.responder.handle(self.command, self.path, dict(self.headers), body)
+                if answer:
+                    self._send(*answer)
+                    return
                 self._forward(body)
+
+            def _send(self, status, headers, payload):
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() != "content-length":
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
 
             def _send_error(self, status, code, message):
                 payload = json.dumps({"__type": code, "message": message}).encode()
@@ -162,7 +183,7 @@ class AwsProxy:
                     self.wfile.write(data)
                 conn.close()
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True

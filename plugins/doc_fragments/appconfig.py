@@ -1,0 +1,29 @@
+# Copyright: keel.ssm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options and notes shared by the AppConfig resource modules, documented once."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  tags:
+    description:
+      - Tags of the resource as a mapping. Values are stored as strings.
+      - When unset, tags are left alone.
+    type: dict
+  purge_tags:
+    description:
+      - Remove tags that are not in O(tags). Only used when O(tags) is set.
+    type: bool
+    default: true
+notes:
+  - Every option is checked against AppConfig's rules (lengths, patterns, enums and limits of
+    botocore's service model, plus the documented rules) before any call. A failure names the
+    option and the rule, and nothing is written.
+  - Resources are found by name. AppConfig does not keep names unique, so two resources with the
+    same name fail the task and ask for an ID.
+  - Reading tags of an existing resource builds its ARN, which asks STS C(GetCallerIdentity) once.
+  - Supports check mode and diff mode.
+"""

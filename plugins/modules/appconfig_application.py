@@ -1,0 +1,112 @@
+#!/usr/bin/python
+# Copyright: keel.ssm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Module keel.ssm.appconfig_application: an AWS AppConfig application."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: appconfig_application
+short_description: Create, update and delete AWS AppConfig applications
+version_added: 0.1.0
+description:
+  - An AppConfig application is the container of environments and configuration profiles.
+  - Found by O(name). Only what differs is updated.
+author:
+  - keel.ssm contributors
+options:
+  name:
+    description:
+      - Name of the application, 1 to 64 characters.
+    type: str
+    required: true
+  description:
+    description:
+      - Description, at most 1024 characters. V("") clears it; unset leaves it alone.
+    type: str
+  state:
+    description:
+      - V(present) creates or updates the application. V(absent) deletes it. AppConfig refuses to
+        delete an application that still holds environments or profiles.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - keel.ssm.aws
+  - keel.ssm.appconfig
+seealso:
+  - module: keel.ssm.appconfig_environment
+  - module: keel.ssm.appconfig_profile
+"""
+
+EXAMPLES = r"""
+- name: The application that holds the payments service's configuration
+  keel.ssm.appconfig_application:
+    name: payments
+    description: Feature flags and runtime settings of the payments service
+    tags:
+      Owner: platform
+  register: app
+
+- name: Remove it (once its environments and profiles are gone)
+  keel.ssm.appconfig_application:
+    name: payments
+    state: absent
+"""
+
+RETURN = r"""
+id:
+  description: ID of the application (null in check mode when it would be created, or when absent).
+  returned: always
+  type: str
+  sample: abc1234
+name:
+  description: Name of the application.
+  returned: always
+  type: str
+  sample: payments
+description:
+  description: Description of the application.
+  returned: when state is present
+  type: str
+  sample: Feature flags of the payments service
+tags:
+  description: Tags after the task. Only when O(tags) is set.
+  returned: when tags is set
+  type: dict
+  sample: {Owner: platform}
+"""
+
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import APPLICATION, ensure
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
+    AppConfigRuleError,
+    check_description,
+    check_name,
+)
+from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import TagRuleError, check_tags
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "required": True},
+    "description": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "tags": {"type": "dict"},
+    "purge_tags": {"type": "bool", "default": True},
+}
+
+
+def run(module):
+    params = module.params
+    name = check_name(params["name"])
+    desired = {"Description": check_description(params["description"])}
+    tags = check_tags(params["tags"])
+    return ensure(module, APPLICATION, {}, name, desired, tags, params["purge_tags"], params["state"])
+
+
+def main():
+    module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.run_and_exit(run, rule_errors=(AppConfigRuleError, TagRuleError))
+
+
+if __name__ == "__main__":
+    main()
