@@ -28,16 +28,6 @@ options:
     required: true
     type: list
     elements: str
-  application:
-    description:
-      - The application, by name or ID.
-    type: str
-    required: true
-  environment:
-    description:
-      - The environment, by name or ID.
-    type: str
-    required: true
   parse:
     description:
       - V(auto) parses by content type (JSON, YAML, text). V(text) returns the configuration as text.
@@ -65,6 +55,8 @@ options:
     default: true
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.appconfig.application
+  - keel.ssm.appconfig.environment
 notes:
   - Runs on the controller; boto3 and botocore are needed there. Works with ansible-core 2.14 and later.
   - O(endpoint_url) is the AppConfig Data endpoint (C(appconfigdata.REGION.amazonaws.com) on AWS).
@@ -128,20 +120,13 @@ from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
 from ansible_collections.keel.ssm.plugins.plugin_utils import appconfig_lookup as al
 from ansible_collections.keel.ssm.plugins.plugin_utils import run_cache
-from ansible_collections.keel.ssm.plugins.plugin_utils.aws_clients import MissingBoto3, cached_client
+from ansible_collections.keel.ssm.plugins.plugin_utils.aws_clients import cached_client
 from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import (
     LookupRuleError,
     cache_identity,
     failure_outcome,
 )
-
-try:  # marks values unsafe even where a config allows unsafe lookups (ansible-core < 2.19)
-    from ansible.utils.unsafe_proxy import wrap_var
-except ImportError:  # pragma: no cover - removed in a future ansible-core
-
-    def wrap_var(value):
-        return value
-
+from ansible_collections.keel.ssm.plugins.plugin_utils.unsafe import wrap_var
 
 display = Display()
 LOOKUP_OPTIONS = ("application", "environment", "parse", "on_missing", "cache")
@@ -162,7 +147,7 @@ class LookupModule(LookupBase):
             results = [shaper.value(profile, outcomes[profile]) for profile in profiles]
             for warning in shaper.warnings:
                 display.warning(f"keel.ssm.appconfig: {warning}")
-        except (LookupRuleError, ConnectionOptionError, KeelAWSError, MissingBoto3) as exc:
+        except (LookupRuleError, ConnectionOptionError, KeelAWSError) as exc:
             raise AnsibleLookupError(f"keel.ssm.appconfig: {exc}") from None
         return wrap_var(results)
 

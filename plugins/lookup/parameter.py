@@ -174,27 +174,17 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
-    BOTO3_IMPORT_ERROR,
     CONNECTION_KEYS,
-    HAS_BOTO3,
     ConnectionOptionError,
-    aws_client,
     connection_params,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error, redact
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, redact
 from ansible_collections.keel.ssm.plugins.plugin_utils import parameter_lookup as pl
 from ansible_collections.keel.ssm.plugins.plugin_utils import run_cache
-
-try:  # marks values unsafe even where a config allows unsafe lookups (ansible-core < 2.19)
-    from ansible.utils.unsafe_proxy import wrap_var
-except ImportError:  # pragma: no cover - removed in a future ansible-core
-
-    def wrap_var(value):
-        return value
-
+from ansible_collections.keel.ssm.plugins.plugin_utils.aws_clients import cached_client
+from ansible_collections.keel.ssm.plugins.plugin_utils.unsafe import wrap_var
 
 display = Display()
-_CLIENTS = {}
 
 LOOKUP_OPTIONS = (
     "decrypt",
@@ -246,19 +236,9 @@ class LookupModule(LookupBase):
             else:
                 term.key = pl.name_key(identity, decrypt, term, ttl)
             by_key[term.key] = term
-        client_key = (identity, params["retry_mode"], params["max_attempts"])
 
         def client():
-            # One client per identity per process: building one costs ~0.25 s, and a fork
-            # that leads several fetches (one lookup call per name) reuses it.
-            if client_key not in _CLIENTS:
-                if not HAS_BOTO3:
-                    raise pl.LookupRuleError(f"boto3 and botocore are required on the controller: {BOTO3_IMPORT_ERROR}")
-                try:
-                    _CLIENTS[client_key] = aws_client(params)
-                except aws_errors() as exc:  # no region, unknown profile, ...
-                    raise map_aws_error(exc, "creating the SSM client") from None
-            return _CLIENTS[client_key]
+            return cached_client(params, identity, "ssm")
 
         def fetch(keys):
             if options["bypath"]:

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import BOTO3_IMPORT_ERROR, HAS_BOTO3, aws_client
 from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import LookupRuleError
 
 _CLIENTS = {}
-
-
-class MissingBoto3(ImportError):
-    """boto3/botocore are not installed where the plugin runs."""
 
 
 def cached_client(params, identity, service="ssm"):
@@ -21,7 +18,7 @@ def cached_client(params, identity, service="ssm"):
     key = (service, identity, params["retry_mode"], params["max_attempts"])
     if key not in _CLIENTS:
         if not HAS_BOTO3:
-            raise MissingBoto3(f"boto3 and botocore are required on the controller: {BOTO3_IMPORT_ERROR}")
+            raise LookupRuleError(f"boto3 and botocore are required on the controller: {BOTO3_IMPORT_ERROR}")
         try:
             _CLIENTS[key] = aws_client(params, service)
         except aws_errors() as exc:  # no region, unknown profile, ...
