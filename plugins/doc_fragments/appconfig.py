@@ -1,6 +1,8 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options and notes shared by the AppConfig resource modules, documented once."""
+"""Options and notes shared by the AppConfig modules and lookup, documented once:
+DOCUMENTATION for the resource modules, APPLICATION and ENVIRONMENT for whatever names
+one (keel.ssm.appconfig.application, keel.ssm.appconfig.environment)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from __future__ import annotations
 class ModuleDocFragment:
     DOCUMENTATION = r"""
 options:
+  description:
+    description:
+      - Description, at most 1024 characters. V("") clears it; unset leaves it alone.
+    type: str
   tags:
     description:
       - Tags of the resource as a mapping. Values are stored as strings.
@@ -26,4 +32,22 @@ notes:
     same name fail the task and ask for an ID.
   - Reading tags of an existing resource builds its ARN, which asks STS C(GetCallerIdentity) once.
   - Supports check mode and diff mode.
+"""
+
+    APPLICATION = r"""
+options:
+  application:
+    description:
+      - The application, by name or ID.
+    type: str
+    required: true
+"""
+
+    ENVIRONMENT = r"""
+options:
+  environment:
+    description:
+      - The environment, by name or ID.
+    type: str
+    required: true
 """

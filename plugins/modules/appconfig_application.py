@@ -13,17 +13,13 @@ description:
   - An AppConfig application is the container of environments and configuration profiles.
   - Found by O(name). Only what differs is updated.
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 options:
   name:
     description:
       - Name of the application, 1 to 64 characters.
     type: str
     required: true
-  description:
-    description:
-      - Description, at most 1024 characters. V("") clears it; unset leaves it alone.
-    type: str
   state:
     description:
       - V(present) creates or updates the application. V(absent) deletes it. AppConfig refuses to
@@ -77,21 +73,21 @@ tags:
   sample: {Owner: platform}
 """
 
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import APPLICATION, ensure
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import (
+    APPLICATION,
+    RESOURCE_SPEC,
+    ensure,
+    module_main,
+    resource_options,
+)
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
-    AppConfigRuleError,
     check_description,
     check_name,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import TagRuleError, check_tags
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
-    "description": {"type": "str"},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "tags": {"type": "dict"},
-    "purge_tags": {"type": "bool", "default": True},
+    **RESOURCE_SPEC,
 }
 
 
@@ -99,13 +95,12 @@ def run(module):
     params = module.params
     name = check_name(params["name"])
     desired = {"Description": check_description(params["description"])}
-    tags = check_tags(params["tags"])
-    return ensure(module, APPLICATION, {}, name, desired, tags, params["purge_tags"], params["state"])
+    options = resource_options(params)
+    return ensure(module, APPLICATION, {}, name, desired, **options)
 
 
 def main():
-    module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.run_and_exit(run, rule_errors=(AppConfigRuleError, TagRuleError))
+    module_main(ARGUMENT_SPEC, run)
 
 
 if __name__ == "__main__":

@@ -20,18 +20,8 @@ description:
     is going, the task waits for it first (O(wait=true)) or fails, naming it (O(wait=false)).
   - O(state=stopped) stops this profile's deployment in progress. AppConfig then rolls it back.
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 options:
-  application:
-    description:
-      - The application, by name or ID.
-    type: str
-    required: true
-  environment:
-    description:
-      - The environment, by name or ID.
-    type: str
-    required: true
   configuration_profile:
     description:
       - The configuration profile, by name or ID. (O(profile) is the AWS credentials profile, as in
@@ -92,6 +82,8 @@ options:
     default: false
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.appconfig.application
+  - keel.ssm.appconfig.environment
 notes:
   - "Calls: C(ListApplications), C(ListEnvironments), C(ListConfigurationProfiles),
     C(ListDeploymentStrategies) and C(ListDeployments) to find things, then C(StartDeployment) when
@@ -181,6 +173,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.appconfig.deployments imp
     report,
     rollback_reason,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import APPLICATION_SPEC, module_main
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     AppConfigRuleError,
     check_configuration_version,
@@ -189,11 +182,10 @@ from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     check_reference,
     check_strategy_reference,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import TagRuleError, check_tags
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import check_tags
 
 ARGUMENT_SPEC = {
-    "application": {"type": "str", "required": True},
+    **APPLICATION_SPEC,
     "environment": {"type": "str", "required": True},
     "configuration_profile": {"type": "str", "required": True},
     "configuration_version": {"type": "str"},
@@ -356,8 +348,7 @@ def run(module):
 
 
 def main():
-    module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.run_and_exit(run, rule_errors=(AppConfigRuleError, TagRuleError))
+    module_main(ARGUMENT_SPEC, run)
 
 
 if __name__ == "__main__":

@@ -18,17 +18,13 @@ description:
     ...) need no task. Give their name to M(keel.ssm.appconfig_deployment).
   - Found by O(name). Only what differs is updated. O(replicate_to) cannot change.
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 options:
   name:
     description:
       - Name of the strategy, 1 to 64 characters, not starting with C(AppConfig.).
     type: str
     required: true
-  description:
-    description:
-      - Description, at most 1024 characters. V("") clears it; unset leaves it alone.
-    type: str
   deployment_duration_in_minutes:
     description:
       - Minutes over which the configuration grows to 100% of the targets, 0 to 1440.
@@ -124,30 +120,30 @@ tags:
   type: dict
 """
 
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import STRATEGY, ensure
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import (
+    RESOURCE_SPEC,
+    STRATEGY,
+    ensure,
+    module_main,
+    resource_options,
+)
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     GROWTH_TYPES,
     REPLICATE_TO,
-    AppConfigRuleError,
     check_description,
     check_growth_factor,
     check_minutes,
     check_strategy_name,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import TagRuleError, check_tags
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
-    "description": {"type": "str"},
     "deployment_duration_in_minutes": {"type": "int"},
     "final_bake_time_in_minutes": {"type": "int"},
     "growth_factor": {"type": "float"},
     "growth_type": {"type": "str", "choices": list(GROWTH_TYPES)},
     "replicate_to": {"type": "str", "choices": list(REPLICATE_TO)},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "tags": {"type": "dict"},
-    "purge_tags": {"type": "bool", "default": True},
+    **RESOURCE_SPEC,
 }
 
 
@@ -164,13 +160,12 @@ def run(module):
         "GrowthType": params["growth_type"],
         "ReplicateTo": params["replicate_to"],
     }
-    tags = check_tags(params["tags"])
-    return ensure(module, STRATEGY, {}, name, desired, tags, params["purge_tags"], params["state"])
+    options = resource_options(params)
+    return ensure(module, STRATEGY, {}, name, desired, **options)
 
 
 def main():
-    module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.run_and_exit(run, rule_errors=(AppConfigRuleError, TagRuleError))
+    module_main(ARGUMENT_SPEC, run)
 
 
 if __name__ == "__main__":

@@ -15,22 +15,13 @@ description:
     time. When one of them goes into alarm, AppConfig rolls the deployment back.
   - Found by O(name) within O(application). Only what differs is updated.
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 options:
-  application:
-    description:
-      - The application, by name or ID.
-    type: str
-    required: true
   name:
     description:
       - Name of the environment, 1 to 64 characters.
     type: str
     required: true
-  description:
-    description:
-      - Description, at most 1024 characters. V("") clears it; unset leaves it alone.
-    type: str
   monitors:
     description:
       - CloudWatch alarms AppConfig watches during deployments, at most 5. The list replaces the
@@ -56,6 +47,7 @@ options:
     default: present
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.appconfig.application
   - keel.ssm.appconfig
 seealso:
   - module: keel.ssm.appconfig_deployment
@@ -116,29 +108,31 @@ tags:
 """
 
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import api
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import ENVIRONMENT, ensure, resolve
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import (
+    APPLICATION_SPEC,
+    ENVIRONMENT,
+    RESOURCE_SPEC,
+    ensure,
+    module_main,
+    resolve,
+    resource_options,
+)
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
-    AppConfigRuleError,
     check_description,
     check_monitors,
     check_name,
     check_reference,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import TagRuleError, check_tags
 
 ARGUMENT_SPEC = {
-    "application": {"type": "str", "required": True},
+    **APPLICATION_SPEC,
     "name": {"type": "str", "required": True},
-    "description": {"type": "str"},
     "monitors": {
         "type": "list",
         "elements": "dict",
         "options": {"alarm_arn": {"type": "str", "required": True}, "alarm_role_arn": {"type": "str"}},
     },
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "tags": {"type": "dict"},
-    "purge_tags": {"type": "bool", "default": True},
+    **RESOURCE_SPEC,
 }
 
 
@@ -150,16 +144,15 @@ def run(module):
         "Description": check_description(params["description"]),
         "Monitors": check_monitors(params["monitors"]),
     }
-    tags = check_tags(params["tags"])
+    options = resource_options(params)
     client = module.client("appconfig")
     application = resolve(module, api.find_application(client, reference), reference, "application", "application")
     parents = {"ApplicationId": application}
-    return ensure(module, ENVIRONMENT, parents, name, desired, tags, params["purge_tags"], params["state"])
+    return ensure(module, ENVIRONMENT, parents, name, desired, **options)
 
 
 def main():
-    module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.run_and_exit(run, rule_errors=(AppConfigRuleError, TagRuleError))
+    module_main(ARGUMENT_SPEC, run)
 
 
 if __name__ == "__main__":

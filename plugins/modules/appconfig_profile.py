@@ -27,22 +27,13 @@ description:
   - Found by O(name) within O(application). Only what differs is updated. AppConfig cannot change
     a profile's O(location_uri) or O(type); asking for that fails, naming the option.
 author:
-  - keel.ssm contributors
+  - keel.ssm contributors (!UNKNOWN)
 options:
-  application:
-    description:
-      - The application, by name or ID.
-    type: str
-    required: true
   name:
     description:
       - Name of the profile, 1 to 128 characters.
     type: str
     required: true
-  description:
-    description:
-      - Description, at most 1024 characters. V("") clears it; unset leaves it alone.
-    type: str
   location_uri:
     description:
       - Where the configuration lives. V(hosted) for the AppConfig hosted configuration store,
@@ -116,6 +107,7 @@ options:
     default: present
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.appconfig.application
   - keel.ssm.appconfig
 requirements:
   - jsonschema (only with JSON_SCHEMA validators; Debian and Ubuntu ship it as python3-jsonschema)
@@ -242,7 +234,16 @@ version_created:
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import api
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.content import load_schema
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.hosted import DesiredContent, ensure_version
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import PROFILE, ensure, find, resolve
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import (
+    APPLICATION_SPEC,
+    PROFILE,
+    RESOURCE_SPEC,
+    ensure,
+    find,
+    module_main,
+    resolve,
+    resource_options,
+)
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     FEATURE_FLAGS,
     HOSTED,
@@ -258,14 +259,11 @@ from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     check_role_arn,
     check_validators,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
-from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import TagRuleError, check_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff
 
 ARGUMENT_SPEC = {
-    "application": {"type": "str", "required": True},
+    **APPLICATION_SPEC,
     "name": {"type": "str", "required": True},
-    "description": {"type": "str"},
     "location_uri": {"type": "str", "default": "hosted"},
     "type": {"type": "str", "choices": list(PROFILE_TYPES)},
     "retrieval_role_arn": {"type": "str"},
@@ -282,9 +280,7 @@ ARGUMENT_SPEC = {
     "content_type": {"type": "str", "default": "application/json"},
     "version_label": {"type": "str"},
     "version_description": {"type": "str"},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "tags": {"type": "dict"},
-    "purge_tags": {"type": "bool", "default": True},
+    **RESOURCE_SPEC,
 }
 
 
@@ -328,7 +324,7 @@ def run(module):
         "Validators": desired_validators(params["validators"]),
         "KmsKeyIdentifier": check_kms_key(params["kms_key_identifier"]),
     }
-    tags = check_tags(params["tags"])
+    options = resource_options(params)
     content = desired_content(params, location_uri) if params["state"] == "present" else None
     # What the task declares is checked now, before any call...
     if content is not None and params["type"] is not None:
@@ -342,7 +338,7 @@ def run(module):
     application = resolve(module, api.find_application(client, reference), reference, "application", "application")
     parents = {"ApplicationId": application}
     if content is None:
-        return ensure(module, PROFILE, parents, name, desired, tags, params["purge_tags"], params["state"])
+        return ensure(module, PROFILE, parents, name, desired, **options)
     current = find(client, PROFILE, parents, name)
     profile_type = params["type"] or (current or {}).get("Type") or "AWS.Freeform"
     # ...and what it leaves unset is what AWS holds: checked after reading, before any write.
@@ -350,7 +346,7 @@ def run(module):
         content.check_format(profile_type)
     if desired["Validators"] is None:
         content.check_validators((current or {}).get("Validators"), "as the profile holds it")
-    result = ensure(module, PROFILE, parents, name, desired, tags, params["purge_tags"], params["state"], current)
+    result = ensure(module, PROFILE, parents, name, desired, current=current, **options)
     created, fields, diff = ensure_version(
         module, client, application, result["id"], content, FEATURE_FLAGS if profile_type == FEATURE_FLAGS else None
     )
@@ -361,8 +357,7 @@ def run(module):
 
 
 def main():
-    module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.run_and_exit(run, rule_errors=(AppConfigRuleError, TagRuleError))
+    module_main(ARGUMENT_SPEC, run)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,36 @@ import json
 
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import api
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import AppConfigRuleError
-from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import compare_tags, merged_tags
+from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
+from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import (
+    TagRuleError,
+    check_tags,
+    compare_tags,
+    merged_tags,
+)
 from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, diff_entry
+
+# Options every resource module takes (documented in the keel.ssm.appconfig fragment),
+# and the parent application of environments, profiles and deployments
+# (keel.ssm.appconfig.application).
+RESOURCE_SPEC = {
+    "description": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "tags": {"type": "dict"},
+    "purge_tags": {"type": "bool", "default": True},
+}
+APPLICATION_SPEC = {"application": {"type": "str", "required": True}}
+
+
+def module_main(argument_spec, run):
+    """An AppConfig module's main(): rule errors (ours and the tags') fail with their message."""
+    module = KeelAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module.run_and_exit(run, rule_errors=(AppConfigRuleError, TagRuleError))
+
+
+def resource_options(params):
+    """tags, purge_tags and state of a resource module, checked (before any call)."""
+    return {"tags": check_tags(params["tags"]), "purge_tags": params["purge_tags"], "state": params["state"]}
 
 
 class Kind:
