@@ -231,9 +231,11 @@ def test_a_deployment_in_progress_is_followed_not_restarted(payments):
     assert "StartDeployment" not in payments.counts and payments.counts["GetDeployment"] >= 2
 
 
-def test_debian_12_botocore_refuses_what_it_cannot_send(payments, core214, tmp_path):
-    """Debian 12's botocore 1.29 knows no VersionLabel: the module says so instead of
-    failing inside botocore (run as a separate process with .venv/core214's Python)."""
+def test_debian_12_botocore_and_jsonschema(payments, core214, tmp_path):
+    """Under Debian 12's Python libraries (.venv/core214: botocore 1.29, jsonschema 4.10, each
+    module a separate process): botocore 1.29 knows no VersionLabel, and the module says so
+    instead of failing inside botocore; JSON Schema validators are checked with jsonschema 4.10."""
+    python = str(core214 / "python")
     args = {
         "application": "payments",
         "name": "flags",
@@ -243,8 +245,13 @@ def test_debian_12_botocore_refuses_what_it_cannot_send(payments, core214, tmp_p
         "version_label": "release-1",
         "endpoint_url": payments.url,
     }
-    result = run_on_host("appconfig_profile", args, python=str(core214 / "python"))
+    result = run_on_host("appconfig_profile", args, python=python)
     assert result["failed"] and "version_label: the installed botocore 1.29.27 does not know" in result["msg"]
     assert writes(payments) == {"CreateConfigurationProfile": 1}  # the profile itself was fine
     del args["version_label"]
-    assert run_on_host("appconfig_profile", args, python=str(core214 / "python"))["version_number"] == 1
+    assert run_on_host("appconfig_profile", args, python=python)["version_number"] == 1
+    limits = {"application": "payments", "name": "limits", "endpoint_url": payments.url}
+    limits.update(validators=[{"type": "JSON_SCHEMA", "content": SCHEMA}], content={"transaction_limit": 0})
+    refused = run_on_host("appconfig_profile", limits, python=python)
+    assert refused["msg"] == "content.transaction_limit: breaks minimum 1, per validators[0] (as this task declares it)"
+    assert run_on_host("appconfig_profile", dict(limits, content={"transaction_limit": 5}), python=python)["changed"]

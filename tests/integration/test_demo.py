@@ -1,6 +1,7 @@
 """`make demo` (scripts/demo.py --quick): the moto container, parameter_tree loading both
-trees, a config rendered by ansible-playbook with the lookup (the SecureString masked in
-what it prints), and publish.yml (bundle in S3, documents, association plan). The
+trees, feature flags deployed with AppConfig (through the AppConfig test double), a
+config rendered by ansible-playbook with both lookups (the SecureString masked in what
+it prints), and publish.yml (bundle in S3, documents, association plan). The
 demo's fleet steps run playbooks/rehearse.yml, which the molecule scenario `rehearsal`
 covers; they are left out here to keep the suite fast."""
 
@@ -28,7 +29,10 @@ def test_demo_renders_the_config_and_masks_the_secret():
     text = config.read_text(encoding="utf-8")
     password = re.search(r"^password = (\S+)$", text, re.MULTILINE).group(1)
     assert password != "********" and password not in completed.stdout + completed.stderr
-    assert "host = db.prod.internal" in text and "new_ui = true" in text
+    assert "host = db.prod.internal" in text
+    # [features] comes from AppConfig: the flags the demo deployed, and a rerun changed nothing.
+    assert "new_ui = true\nnew_ui.theme = dark\n" in text and "beta_api = false" in text
+    assert "rerun: 0 changed" in completed.stdout
     assert config.stat().st_mode & 0o777 == 0o600
     assert "5 documents registered, 5 associations planned" in completed.stdout
     assert "keel-demo-apply-ansible-playbooks: AWS-ApplyAnsiblePlaybooks on tag:Role=web-server" in completed.stdout
