@@ -7,7 +7,11 @@ containers labelled like EC2 tags; nothing leaves this machine. Steps, in order:
 1. start the AWS stand-in on a private Docker network;
 2. load Parameter Store with keel.ssm.parameter_tree: an application tree (one
    SecureString) and the security baseline's settings under /baseline/demo;
-3. render an application config with the keel.ssm.parameter lookup;
+   then deploy the application's feature flags with AppConfig (keel.ssm.appconfig_*
+   modules, a linear strategy, an alarm-watched environment) and rerun those tasks to
+   show they change nothing;
+3. render an application config with the keel.ssm.parameter lookup, its [features]
+   section with the keel.ssm.appconfig lookup;
 4. publish (playbooks/publish.yml): build the bundle, upload it to S3, register the
    SSM documents, and plan the tag-targeted associations (moto has no association
    API, so they are planned and printed, not created);
@@ -20,7 +24,7 @@ containers labelled like EC2 tags; nothing leaves this machine. Steps, in order:
    then the document's shell step as shipped, with Debian's own ansible-core 2.14);
 8. print a compliance-style summary per instance, read back from the instances.
 
-`--quick` stops after step 4 (no instances), which is what the test suite runs; the
+`--quick` stops after publishing (no instances), which is what the test suite runs; the
 rehearsal itself is covered by the molecule scenario `rehearsal`. Containers and the
 network are removed at the end unless KEEL_DEMO_KEEP=1. Secrets are never printed.
 """
@@ -28,6 +32,7 @@ network are removed at the end unless KEEL_DEMO_KEEP=1. Secrets are never printe
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -45,6 +50,8 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / ".collections"))
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import redact  # noqa: E402
+from tests.helpers.appconfig_double import AppConfigDouble  # noqa: E402
+from tests.helpers.aws_proxy import AwsProxy  # noqa: E402
 from tests.helpers.fleet import run_playbook  # noqa: E402
 
 DEMO_DIR = REPO_ROOT / "scripts" / "demo"
@@ -80,6 +87,18 @@ SYSTEMD_FLAGS = [
     *("--security-opt", "seccomp=unconfined"),
 ]
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+# AppConfig: the application's feature flags, deployed with a linear strategy to an
+# environment watched by an alarm (scripts/demo/appconfig.yml).
+APPCONFIG = {
+    "application": "keel-demo",
+    "environment": "production",
+    "profile": "features",
+    "strategy": "keel-demo-linear",
+    "alarm_arn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:keel-demo-5xx",
+    "wait_interval": 0.5,
+}
+FEATURE_FLAGS = {"new_ui": True, "beta_api": False}
+APPCONFIG_DEPLOYMENT = re.compile(r"deployment \d+ of version \d+: \w+ [\d.]+% \([^)]*\)")
 
 
 @dataclass
@@ -93,6 +112,7 @@ class Demo:
     summary: list = field(default_factory=list)
     plan: list = field(default_factory=list)
     targeted: list = field(default_factory=list)
+    appconfig_endpoint: str = ""
 
     def say(self, text):
         print(redact(str(text), self.secrets), flush=True)
@@ -161,7 +181,7 @@ def load_parameters(demo):
         # Through the environment, so the secret is never written to a vars file.
         extra_env={"KEEL_DEMO_DB_PASSWORD": password},
     )
-    demo.say(f"  {PREFIX}: db/host, db/port, db/password (SecureString), log_level, features (JSON)")
+    demo.say(f"  {PREFIX}: db/host, db/port, db/password (SecureString), log_level")
     for role, settings in BASELINE_SETTINGS.items():
         for name, value in settings.items():
             demo.say(f"  {BASELINE_PATH}/{role}/{name} = {value if isinstance(value, str) else ','.join(value)}")
@@ -169,12 +189,41 @@ def load_parameters(demo):
     demo.summary.append(f"Parameter Store loaded with keel.ssm.parameter_tree ({changed} task(s) changed)")
 
 
+def deploy_feature_flags(demo):
+    """AppConfig, twice: the second run must change nothing. moto has applications,
+    profiles and hosted versions but no environments, strategies, deployments or AppConfig
+    Data: the labelled test double (tests/helpers/appconfig_double.py) answers those in
+    front of the moto container, one AppConfig minute lasting a second."""
+    double = AppConfigDouble(demo.endpoint, minute_seconds=1.0)
+    proxy = AwsProxy(demo.endpoint, responder=double).start()
+    atexit.register(proxy.stop)
+    demo.appconfig_endpoint = proxy.url
+    extra_vars = {"demo_appconfig": APPCONFIG, "demo_flags": FEATURE_FLAGS}
+    first = demo.playbook(DEMO_DIR / "appconfig.yml", extra_vars, extra_env={"AWS_URL": proxy.url})
+    again = demo.playbook(DEMO_DIR / "appconfig.yml", extra_vars, extra_env={"AWS_URL": proxy.url})
+    rerun_changed = sum(counts["changed"] for counts in again.recap.values())
+    if rerun_changed or double.violations:
+        raise RuntimeError(f"AppConfig rerun: {rerun_changed} changed, model violations: {double.violations}")
+    flags = ", ".join(f"{name}={'on' if enabled else 'off'}" for name, enabled in FEATURE_FLAGS.items())
+    demo.say(f"  {APPCONFIG['application']}/{APPCONFIG['environment']}/{APPCONFIG['profile']}: {flags}")
+    for line in APPCONFIG_DEPLOYMENT.findall(first.output):
+        demo.say(f"  {line} with {APPCONFIG['strategy']} (LINEAR 50% over 2 min, 1 min bake)")
+    demo.say(
+        f"  rerun: 0 changed; AppConfig requests checked against botocore's model by the test double ({proxy.url})"
+    )
+    demo.summary.append("feature flags deployed with AppConfig; a rerun changed nothing")
+
+
 def render_config(demo):
     out = demo.workdir / "out"
     out.mkdir(parents=True, exist_ok=True)
     demo.playbook(
         DEMO_DIR / "render_config.yml",
-        {"demo_prefix": PREFIX, "demo_out": str(out)},
+        {
+            "demo_prefix": PREFIX,
+            "demo_out": str(out),
+            "demo_appconfig": dict(APPCONFIG, endpoint=demo.appconfig_endpoint),
+        },
     )
     config = out / "app.conf"
     text = config.read_text(encoding="utf-8")
@@ -337,7 +386,8 @@ def compliance_summary(demo):
 QUICK_STEPS = [
     ("Start the AWS stand-in", start_aws_stand_in),
     ("Load Parameter Store (keel.ssm.parameter_tree)", load_parameters),
-    ("Render the application config (keel.ssm.parameter lookup)", render_config),
+    ("Deploy the feature flags with AppConfig (keel.ssm.appconfig_* modules)", deploy_feature_flags),
+    ("Render the application config (keel.ssm.parameter and keel.ssm.appconfig lookups)", render_config),
     ("Publish: bundle, documents, association plan (playbooks/publish.yml)", publish),
 ]
 FLEET_STEPS = [
