@@ -55,6 +55,7 @@ options:
     default: true
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.aws.plugins
   - keel.ssm.appconfig.application
   - keel.ssm.appconfig.environment
 notes:

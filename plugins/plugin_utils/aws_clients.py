@@ -10,6 +10,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors,
 from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import LookupRuleError
 
 _CLIENTS = {}
+SERVICE_NAMES = {"ssm": "SSM", "appconfigdata": "AppConfigData"}
 
 
 def cached_client(params, identity, service="ssm"):
@@ -22,5 +23,5 @@ def cached_client(params, identity, service="ssm"):
         try:
             _CLIENTS[key] = aws_client(params, service)
         except aws_errors() as exc:  # no region, unknown profile, ...
-            raise map_aws_error(exc, f"creating the {service} client") from None
+            raise map_aws_error(exc, f"creating the {SERVICE_NAMES.get(service, service)} client") from None
     return _CLIENTS[key]
