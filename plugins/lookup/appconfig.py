@@ -16,7 +16,7 @@ description:
     anything else comes back as bytes. A feature-flags profile returns one entry per flag, with its
     C(enabled) value and, for an enabled flag, its attributes.
   - Within one C(ansible-playbook) run the configuration is read once for every host and fork,
-    through the same per-run cache broker as M(keel.ssm.parameter#lookup). Forty hosts reading one
+    through the same per-run cache broker as P(keel.ssm.parameter#lookup). Forty hosts reading one
     profile make one session start and one configuration read.
   - Nothing read is ever printed by this lookup, in warnings, errors or at any verbosity. A
     configuration that does not parse fails with the parser's position only.

@@ -152,7 +152,7 @@ def check_location_uri(uri, field="location_uri"):
         except ParameterRuleError as exc:
             raise AppConfigRuleError(str(exc)) from None
     if scheme == "s3://":
-        bucket, _, key = rest.partition("/")
+        bucket, _slash, key = rest.partition("/")
         if not S3_BUCKET.match(bucket) or ".." in bucket:
             raise AppConfigRuleError(
                 f"{field} {uri!r}: bucket {bucket!r} is not a valid S3 bucket name (3 to 63 lowercase letters,"
