@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: appconfig
 short_description: Read AWS AppConfig configurations and feature flags, once per run for the whole fleet
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the configuration deployed to O(environment) for each configuration profile given
     as a term (a name or an ID), read the way the AppConfig Agent reads it. The lookup starts a

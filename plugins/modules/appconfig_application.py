@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: appconfig_application
 short_description: Create, update and delete AWS AppConfig applications
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - An AppConfig application is the container of environments and configuration profiles.
   - Found by O(name). Only what differs is updated.

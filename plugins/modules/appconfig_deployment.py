@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: appconfig_deployment
 short_description: Deploy an AWS AppConfig configuration version to an environment, follow it, or stop it
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Starts a deployment of O(configuration_version) of O(configuration_profile) to O(environment) with
     O(strategy), unless that version already is (or is being) deployed there. A rerun starts

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: appconfig_deployment_strategy
 short_description: Create, update and delete AWS AppConfig deployment strategies
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - A deployment strategy says how a configuration reaches its targets. It grows by
     O(growth_factor) percent per step (V(LINEAR)), or doubles from it (V(EXPONENTIAL)), over

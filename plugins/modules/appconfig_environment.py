@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: appconfig_environment
 short_description: Create, update and delete AWS AppConfig environments with their alarm monitors
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - An environment is a deployment target of an application (for example C(production)).
   - O(monitors) lists CloudWatch alarms that AppConfig watches during a deployment and its bake

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: appconfig_profile
 short_description: Create, update and delete AWS AppConfig configuration profiles and their validators
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - A configuration profile says where a configuration lives (the AppConfig hosted store, a
     Parameter Store parameter, an S3 object, ...) and how it is validated before a deployment.

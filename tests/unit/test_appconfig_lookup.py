@@ -85,7 +85,7 @@ def test_ansible_doc_renders_the_lookup():
         check=True,
     )
     doc = json.loads(completed.stdout)["keel.ssm.appconfig"]["doc"]
-    assert doc["version_added"] == "0.1.0"
+    assert doc["version_added"] == "0.2.0"
     assert {"application", "environment", "parse", "on_missing", "default", "cache", "endpoint_url"} <= set(
         doc["options"]
     )
