@@ -53,8 +53,8 @@ lint: venv
 
 # ansible-test sanity on the built tarball, installed into an empty collections path
 # (scripts/sanity.sh says how its pip bootstrap works without the host it downloads from).
-sanity: venv
-	scripts/sanity.sh $(BIN)
+sanity: venv venv-core214
+	scripts/sanity.sh $(BIN) $(VENV_CORE214)/bin
 
 pytest: venv venv-core214
 	$(BIN)/pytest tests

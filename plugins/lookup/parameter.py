@@ -1,8 +1,6 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 name: parameter
 short_description: Read Parameter Store values, batched and cached across hosts and forks

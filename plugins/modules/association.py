@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Module keel.ssm.association: State Manager associations keyed by name."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: association
 short_description: Create, update and delete AWS Systems Manager State Manager associations

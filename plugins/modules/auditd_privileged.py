@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Find the setuid/setgid programs on a host's local filesystems (read-only)."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: auditd_privileged
 short_description: Find setuid and setgid programs on local filesystems

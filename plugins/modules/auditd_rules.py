@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make a set of audit rules files in rules.d exactly the given one (one module call)."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: auditd_rules
 short_description: Keep a set of audit rules files in rules.d exactly as given

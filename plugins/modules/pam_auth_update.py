@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Enable and disable Debian pam-auth-update profiles, running pam-auth-update only when needed."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: pam_auth_update
 short_description: Enable or disable Debian C(pam-auth-update) profiles, idempotently
@@ -232,7 +230,7 @@ def parse_recorded(text):
     state = []
     for line in text.splitlines():
         if line.startswith("Module: "):
-            state.append((line[len("Module: ") :].strip(), []))
+            state.append((line.removeprefix("Module: ").strip(), []))
         elif line.strip() and state:
             state[-1][1].append(line)
     return state
@@ -243,17 +241,17 @@ def _normal(state):
 
 
 def render_recorded(state):
-    return "".join("Module: {}\n{}\n".format(name, "\n".join(lines)) for name, lines in state)
+    return "".join(f"Module: {name}\n" + "\n".join(lines) + "\n" for name, lines in state)
 
 
 def plan(profiles, previously_enabled, seen, enable, disable):
     """The enabled set pam-auth-update will produce for `--enable ENABLE --disable DISABLE`."""
     missing = [name for name in enable if name not in profiles]
     if missing:
-        raise PlanError("no such profile in /usr/share/pam-configs: {}".format(", ".join(missing)))
+        raise PlanError("no such profile in /usr/share/pam-configs: " + ", ".join(missing))
     both = sorted(set(enable) & set(disable))
     if both:
-        raise PlanError("profiles both to enable and to disable: {}".format(", ".join(both)))
+        raise PlanError("profiles both to enable and to disable: " + ", ".join(both))
     ordered = sort_profiles(list(profiles), profiles)
     enabled = [name for name in previously_enabled if name in profiles]
     enabled += [name for name in ordered if name in enable]
@@ -266,12 +264,12 @@ def plan(profiles, previously_enabled, seen, enable, disable):
     for name in enabled:
         clash = sorted(profiles[name].get("Conflicts", set()) & set(enabled))
         if clash:
-            raise PlanError("profile {} conflicts with enabled profile(s) {}".format(name, ", ".join(clash)))
+            raise PlanError(f"profile {name} conflicts with enabled profile(s) " + ", ".join(clash))
     for stack in GUARDED_STACKS:
         if recorded_state(profiles, enabled, stack)[0][0] == "null":
             raise PlanError(
-                "refusing: no enabled profile provides a primary {} module, so pam-auth-update would write "
-                "pam_permit there (anyone could log in); enabled would be: {}".format(stack, ", ".join(enabled))
+                f"refusing: no enabled profile provides a primary {stack} module, so pam-auth-update would write "
+                "pam_permit there (anyone could log in); enabled would be: " + ", ".join(enabled)
             )
     return enabled
 
@@ -384,7 +382,7 @@ def run_module():
 
     missing = [name for name in enable if name not in profiles]
     if missing and module.check_mode:
-        module.warn("profile(s) {} not present yet; assuming an earlier task installs them".format(", ".join(missing)))
+        module.warn("profile(s) " + ", ".join(missing) + " not present yet; assuming an earlier task installs them")
         result.update(changed=True, enabled=before, stale=[])
         module.exit_json(**result)
     try:
@@ -451,9 +449,10 @@ def run_module():
         if "Local modifications" in err or unmergeable:
             module.fail_json(msg=_local_edits_message(unmergeable or _unmergeable(config, after)), **result)
         module.fail_json(
-            msg="pam-auth-update ran but the {} stack(s) do not hold the planned profiles {}".format(
-                ", ".join(left), ", ".join(wanted)
-            ),
+            msg="pam-auth-update ran but the "
+            + ", ".join(left)
+            + " stack(s) do not hold the planned profiles "
+            + ", ".join(wanted),
             **result,
         )
     module.exit_json(**result)
@@ -472,11 +471,12 @@ def _unmergeable(config, recorded):
 
 
 def _local_edits_message(unmergeable):
-    detail = "; ".join("{}: {}".format(name, " | ".join(lines)) for name, lines in sorted(unmergeable.items()))
+    detail = "; ".join(f"{name}: " + " | ".join(lines) for name, lines in sorted(unmergeable.items()))
     return (
-        "pam-auth-update leaves /etc/pam.d/common-* alone while they hold lines it did not write ({}). Move those "
-        "settings into a profile under /usr/share/pam-configs, or use force to let pam-auth-update overwrite the "
-        "files (it keeps copies as common-*.pam-old)".format(detail or "see its output")
+        "pam-auth-update leaves /etc/pam.d/common-* alone while they hold lines it did not write ("
+        + (detail or "see its output")
+        + "). Move those settings into a profile under /usr/share/pam-configs, or use force to let "
+        "pam-auth-update overwrite the files (it keeps copies as common-*.pam-old)"
     )
 
 

@@ -2,8 +2,6 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: parameter
 short_description: Manage one AWS Systems Manager Parameter Store parameter
@@ -163,8 +161,8 @@ notes:
     C(kms:Encrypt) on the key of a C(SecureString).
 seealso:
   - module: keel.ssm.parameter_tree
-  - plugin: keel.ssm.parameter
-    plugin_type: lookup
+  - ref: ansible_collections.keel.ssm.parameter_lookup
+    description: The keel.ssm.parameter lookup, to read parameters (batched and cached for the run).
 author:
   - keel.ssm contributors (!UNKNOWN)
 """

@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Module keel.ssm.s3_bundle: put the keel.ssm bundle in S3, content-addressed."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: s3_bundle
 short_description: Upload a bundle (zip) to S3 for SSM documents, idempotently

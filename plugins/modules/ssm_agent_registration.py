@@ -2,8 +2,6 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: ssm_agent_registration
 short_description: Register the SSM Agent with a hybrid activation, once

@@ -2,8 +2,6 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: ssm_agent_signature
 short_description: Verify a detached OpenPGP signature of an SSM Agent package against a pinned key
@@ -159,7 +157,7 @@ def parse_status(output):
     for line in output.splitlines():
         if not line.startswith("[GNUPG:] "):
             continue
-        parts = line[len("[GNUPG:] ") :].split(" ")
+        parts = line.removeprefix("[GNUPG:] ").split(" ")
         status.setdefault(parts[0], []).append(parts[1:])
     return status
 

@@ -2,8 +2,6 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: ufw_state
 short_description: Apply a complete ufw firewall state in an order that cannot lock out the management port

@@ -92,7 +92,7 @@ def process_start(pid):
     except OSError:
         return ""
     # Field 2 (comm) may contain spaces and parentheses: split after the last ')'.
-    fields = stat[stat.rfind(")") + 2 :].split()
+    fields = stat.rpartition(")")[2].split()
     return fields[19] if len(fields) > 19 else ""
 
 

@@ -105,7 +105,7 @@ def parameter_name(role, variable):
     prefix = f"keel_{role}_"
     if not variable.startswith(prefix):
         raise DocumentParameterError(f"{variable}: role {role}'s settings must be named {prefix}<setting>")
-    return "".join(part[:1].upper() + part[1:] for part in variable[len(prefix) :].split("_") if part)
+    return "".join(part[:1].upper() + part[1:] for part in variable.removeprefix(prefix).split("_") if part)
 
 
 def _alternation(values):

@@ -267,5 +267,5 @@ class Shaper:
             return name.rsplit("/", 1)[-1]
         if self.options["droppath"]:
             prefix = path.rstrip("/") + "/"
-            return name[len(prefix) :] if name.startswith(prefix) else name
+            return name.removeprefix(prefix)
         return name

@@ -143,7 +143,7 @@ def settings_from_parameters(parameters, path, roles, roles_dir=ROLES_DIR, prefi
     for name in sorted(parameters):
         if not name.startswith(root):
             raise SettingError(f"{name}: is not under {path}")
-        parts = name[len(root) :].split("/")
+        parts = name.removeprefix(root).split("/")
         if len(parts) != 2:
             raise SettingError(f"{name}: expected {root}<role>/<setting> (roles: {', '.join(roles)})")
         role, setting = parts

@@ -90,7 +90,12 @@ def installed(tarball, tmp_path, ansible):
 def test_the_tarball_ships_no_development_files(tarball):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
-    assert {name.split("/")[0] for name in names} <= SHIPPED
+    assert {name.split("/")[0] for name in names} <= SHIPPED | {"tests"}
+    # From tests/, only what ansible-test sanity reads.
+    assert {name for name in names if name.startswith("tests/") and name != "tests/sanity"} <= {
+        "tests/config.yml",
+        *(name for name in names if name.startswith("tests/sanity/ignore-")),
+    }
     assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", "ansible.cfg"))]
     assert "LICENSE" in names and "meta/runtime.yml" in names
 

@@ -112,7 +112,7 @@ def canonical_target_key(key, field="targets"):
     if key.lower() in FIXED_TARGET_KEYS:
         return FIXED_TARGET_KEYS[key.lower()]
     if key.lower().startswith(TAG_TARGET_PREFIX) and len(key) > len(TAG_TARGET_PREFIX):
-        return TAG_TARGET_PREFIX + key[len(TAG_TARGET_PREFIX) :]
+        return TAG_TARGET_PREFIX + key.partition(":")[2]
     raise AssociationRuleError(
         f"{field} key {key!r}: must be tag:<tag key>, tag-key, InstanceIds, resource-groups:Name,"
         " resource-groups:ResourceTypeFilters or ResourceGroup"
@@ -241,7 +241,7 @@ def _canonical_targets(targets):
         key = target.get("Key", "")
         key = FIXED_TARGET_KEYS.get(key.lower(), key)
         if key.lower().startswith(TAG_TARGET_PREFIX):
-            key = TAG_TARGET_PREFIX + key[len(TAG_TARGET_PREFIX) :]
+            key = TAG_TARGET_PREFIX + key.partition(":")[2]
         canonical.append({"Key": key, "Values": sorted(set(target.get("Values") or []))})
     return sorted(canonical, key=lambda target: (target["Key"], target["Values"]))
 

@@ -123,7 +123,7 @@ def parse_tuple(line):
     line = line.strip()
     if not line.startswith(TUPLE_PREFIX):
         return None
-    body = line[len(TUPLE_PREFIX) :]
+    body = line.removeprefix(TUPLE_PREFIX)
     comment = ""
     if " comment=" in body:
         body, encoded = body.split(" comment=", 1)

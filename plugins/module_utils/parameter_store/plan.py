@@ -38,7 +38,7 @@ def normalize_key_id(key_id):
         return ""
     if key_id.startswith("arn:"):
         resource = key_id.split(":", 5)[-1]
-        return resource[len("key/") :] if resource.startswith("key/") else resource
+        return resource.removeprefix("key/")
     return key_id
 
 

@@ -31,7 +31,8 @@ DESCRIBE_NAMES = 50  # DescribeParameters: at most 50 values in one filter
 def chunks(items, size):
     items = list(items)
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        end = start + size
+        yield items[start:end]
 
 
 def get_parameters(client, names, decrypt=True, on_call=None):
