@@ -1,8 +1,6 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 name: appconfig
 short_description: Read AWS AppConfig configurations and feature flags, once per run for the whole fleet
@@ -67,8 +65,8 @@ notes:
   - The configuration is a snapshot taken at the first read in the run. A deployment that
     completes later in the same run is seen with O(cache=false).
 seealso:
-  - plugin: keel.ssm.parameter
-    plugin_type: lookup
+  - ref: ansible_collections.keel.ssm.parameter_lookup
+    description: The keel.ssm.parameter lookup, for values kept in Parameter Store.
   - module: keel.ssm.appconfig_profile
   - name: GetLatestConfiguration API
     description: How AppConfig serves a deployed configuration.

@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Module keel.ssm.appconfig_deployment: deploy a configuration version, follow it, stop it."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: appconfig_deployment
 short_description: Deploy an AWS AppConfig configuration version to an environment, follow it, or stop it

@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Module keel.ssm.appconfig_deployment_strategy: how fast AppConfig rolls a configuration out."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: appconfig_deployment_strategy
 short_description: Create, update and delete AWS AppConfig deployment strategies

@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Module keel.ssm.appconfig_environment: an AppConfig environment and its alarm monitors."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: appconfig_environment
 short_description: Create, update and delete AWS AppConfig environments with their alarm monitors

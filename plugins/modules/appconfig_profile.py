@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Module keel.ssm.appconfig_profile: an AppConfig configuration profile and its validators."""
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: appconfig_profile
 short_description: Create, update and delete AWS AppConfig configuration profiles and their validators

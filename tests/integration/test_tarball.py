@@ -107,7 +107,7 @@ def test_ansible_doc_renders_every_plugin_and_role_from_the_tarball(installed, t
         for kind, folder in (("module", "modules"), ("lookup", "lookup"), ("filter", "filter"))
     }
     plugins["role"] = sorted(f"keel.ssm.{path.name}" for path in (root / "roles").iterdir())
-    assert len(plugins["module"]) >= 11 and plugins["lookup"] == ["keel.ssm.parameter"] and len(plugins["role"]) >= 5
+    assert len(plugins["module"]) >= 11 and "keel.ssm.parameter" in plugins["lookup"] and len(plugins["role"]) >= 5
     for kind, names in plugins.items():
         for name in names:
             done = subprocess.run(

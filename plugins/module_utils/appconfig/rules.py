@@ -143,7 +143,7 @@ def check_location_uri(uri, field="location_uri"):
         raise AppConfigRuleError(
             f"{field} {uri!r}: must be 'hosted' or start with one of {', '.join(LOCATION_SCHEMES)}"
         )
-    rest = uri[len(scheme) :]
+    rest = uri.removeprefix(scheme)
     if not rest:
         raise AppConfigRuleError(f"{field} {uri!r}: names nothing after {scheme}")
     if scheme == "ssm-parameter://" and not rest.startswith("arn:"):
