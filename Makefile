@@ -17,7 +17,7 @@ export ANSIBLE_HOME := $(CURDIR)/.ansible
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 
-.PHONY: all venv venv-core214 images lint sanity changelog pytest molecule test demo bench clean docs bundle
+.PHONY: all venv venv-core214 images lint sanity galaxy-import changelog pytest molecule test demo bench clean docs bundle
 
 all: test
 
@@ -55,6 +55,20 @@ lint: venv
 # (scripts/sanity.sh says how its pip bootstrap works without the host it downloads from).
 sanity: venv venv-core214
 	scripts/sanity.sh $(BIN) $(VENV_CORE214)/bin
+
+# Galaxy's own import checks (galaxy-importer from PyPI, no containers: ansible-doc,
+# ansible-lint, metadata) on the built tarball. Not part of make test: it takes minutes,
+# and it refuses the tarball until galaxy.yml names a public repository (see README).
+$(VENV)/galaxy-importer/.installed:
+	$(PYTHON) -m venv $(VENV)/galaxy-importer
+	$(VENV)/galaxy-importer/bin/pip install --quiet galaxy-importer==0.4.44
+	touch $@
+
+galaxy-import: venv $(VENV)/galaxy-importer/.installed
+	rm -rf build/galaxy-import && mkdir -p build/galaxy-import
+	$(BIN)/ansible-galaxy collection build --output-path build/galaxy-import .
+	cd build/galaxy-import && env -u ANSIBLE_CONFIG -u ANSIBLE_HOME PATH=$(CURDIR)/$(VENV)/galaxy-importer/bin:/usr/bin:/bin \
+		$(CURDIR)/$(VENV)/galaxy-importer/bin/python -m galaxy_importer.main keel-ssm-*.tar.gz
 
 pytest: venv venv-core214
 	$(BIN)/pytest tests

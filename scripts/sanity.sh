@@ -22,9 +22,9 @@ trap 'rm -rf "$work"' EXIT
 test_home=${XDG_CACHE_HOME:-$HOME/.cache}/keel-ssm/ansible-test
 python=python3.11
 
-status=0
-for bin in "$@"; do
-    bin=$(cd "$root" && cd "$bin" && pwd)
+run_core() {
+    local bin version dest pip_version start
+    bin=$(cd "$root" && cd "$1" && pwd)
     version=$("$bin/ansible" --version | sed -n 's/^ansible \[core \([0-9]*\.[0-9]*\).*/\1/p')
     dest=$work/$version
     mkdir -p "$dest/collections" "$test_home/.ansible/test/cache"
@@ -42,10 +42,25 @@ print(re.search(r"pip=.([0-9.]+).", inspect.getsource(r.get_venv_packages)).grou
     )
     start=$(date +%s)
     echo "== ansible-test sanity, ansible-core $version (installed tarball: $dest/collections)"
-    if ! (cd "$dest/collections/ansible_collections/keel/ssm" &&
-        HOME=$test_home "$bin/ansible-test" sanity --python "${python#python}" --color no); then
-        status=1
-    fi
+    local status=0
+    (cd "$dest/collections/ansible_collections/keel/ssm" &&
+        HOME=$test_home "$bin/ansible-test" sanity --python "${python#python}" --color no) || status=1
     echo "== ansible-core $version: sanity took $(($(date +%s) - start)) s"
+    return $status
+}
+
+# The cores side by side (2 CPUs here; each ansible-test runs its tests one at a time),
+# each with its own log, printed whole when it is done.
+pids=()
+index=0
+for bin in "$@"; do
+    run_core "$bin" >"$work/log-$index" 2>&1 &
+    pids+=($!)
+    index=$((index + 1))
+done
+status=0
+for index in "${!pids[@]}"; do
+    wait "${pids[$index]}" || status=1
+    cat "$work/log-$index"
 done
 exit $status
