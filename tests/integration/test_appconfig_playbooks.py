@@ -50,7 +50,7 @@ def demo_run(appconfig, workdir, bin_dir, flags):
 def test_demo_appconfig_tasks_rerun_unchanged_and_a_changed_flag_makes_one_version_and_one_deployment(
     appconfig, tmp_path, ansible
 ):
-    _version, bin_dir = ansible
+    version, bin_dir = ansible
     first = demo_run(appconfig, tmp_path / "first", bin_dir, {"new_ui": True, "beta_api": False})
     assert first.returncode == 0, first.output[-3000:]
     assert first.recap["localhost"]["changed"] == 5
@@ -59,6 +59,8 @@ def test_demo_appconfig_tasks_rerun_unchanged_and_a_changed_flag_makes_one_versi
     again = demo_run(appconfig, tmp_path / "again", bin_dir, {"new_ui": True, "beta_api": False})
     assert again.returncode == 0 and again.recap["localhost"]["changed"] == 0, again.output[-3000:]
     assert writes(appconfig) == {}
+    if version == "2.14":
+        return  # what a changed flag costs does not depend on the core (saves ~12 s)
     appconfig.reset_counts()
     flipped = demo_run(appconfig, tmp_path / "flipped", bin_dir, {"new_ui": True, "beta_api": True})
     assert flipped.returncode == 0 and flipped.recap["localhost"]["changed"] == 2, flipped.output[-3000:]
