@@ -92,6 +92,11 @@ options:
     description:
       - Use the run-scoped cache shared by all hosts and forks. V(false) always asks AWS and
         leaves the cache untouched.
+      - Writes, labels, deletes and prunes made in the same run by M(keel.ssm.parameter) and
+        M(keel.ssm.parameter_tree) drop the cached answers they touch (the names, and any cached
+        path holding them), on every host and fork, so later lookups read the new state. Changes
+        made by anything else during the run (another module, the AWS CLI, the console) are not
+        seen, so give those reads V(false).
     type: bool
     default: true
   cache_ttl:

@@ -151,6 +151,9 @@ options:
     default: true
     version_added: 0.1.0
 notes:
+  - After a change (not in check mode), the run cache of the P(keel.ssm.parameter#lookup) lookup
+    forgets what the task touched, for every host and fork of the run, so later lookups in the
+    same run read the new state.
   - "Calls: C(GetParameterHistory) (1 page, 2 for more than 50 versions), C(GetParameter)
     with decryption only for a C(SecureString) whose value is compared or must be kept,
     C(ListTagsForResource) only when O(tags) is given; then only the writes needed."

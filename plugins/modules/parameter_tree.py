@@ -73,6 +73,9 @@ options:
     type: bool
     default: false
 notes:
+  - After a change (not in check mode), the run cache of the P(keel.ssm.parameter#lookup) lookup
+    forgets what the task touched, for every host and fork of the run, so later lookups in the
+    same run read the new state.
   - "Read budget of a no-op apply of N entries that manage no tags or labels: ceil(N/10)+1
     C(GetParametersByPath) pages, plus ceil(M/50) C(DescribeParameters) calls for the M
     entries that manage description, key, tier, policies or pattern (on AWS; moto 5.2.5
