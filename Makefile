@@ -17,7 +17,7 @@ export ANSIBLE_HOME := $(CURDIR)/.ansible
 # Molecule scenarios run this many at a time (2 cores here).
 MOLECULE_JOBS ?= 2
 
-.PHONY: all venv venv-core214 images lint sanity galaxy-import changelog pytest molecule test demo bench clean docs bundle
+.PHONY: all venv venv-core214 images lint sanity tarball-test galaxy-import changelog pytest molecule test demo bench clean docs bundle
 
 all: test
 
@@ -55,6 +55,12 @@ lint: venv
 # (scripts/sanity.sh says how its pip bootstrap works without the host it downloads from).
 sanity: venv venv-core214
 	scripts/sanity.sh $(BIN) $(VENV_CORE214)/bin
+
+# What users get, alone (make pytest runs it too): the tarball installed by 2.19's and
+# 2.14's ansible-galaxy into an empty collections path, ansible-doc for every plugin and
+# role, and the amazon.aws-style playbook with keel.ssm names against moto.
+tarball-test: venv venv-core214
+	$(BIN)/pytest tests/integration/test_tarball.py
 
 # Galaxy's own import checks (galaxy-importer from PyPI, no containers: ansible-doc,
 # ansible-lint, metadata) on the built tarball. Not part of make test: it takes minutes,
