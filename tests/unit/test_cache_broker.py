@@ -27,6 +27,7 @@ from ansible_collections.keel.ssm.plugins.plugin_utils.cache_broker import (
     recv_message,
     send_message,
 )
+from ansible_collections.keel.ssm.plugins.plugin_utils.cache_keys import name_key
 from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import failure_outcome
 
 
@@ -297,3 +298,33 @@ def test_get_many_single_flights_and_hands_a_failure_to_the_waiters(private_tmp,
     assert outcomes["k"]["v"] == "1" and stats.fetched == 1
     outcomes, stats = run_cache.get_many(["k"], must_not_fetch, failure_outcome)
     assert outcomes["k"]["v"] == "1" and stats.hits == 1
+
+
+def test_invalidate_reaches_the_runs_broker_and_the_ttl_broker(private_tmp, monkeypatch, fake_run):
+    """A write drops stale keys in both brokers (the script's own invalidate operation,
+    cache_keys.is_stale loaded as a sibling), keeps the others, and starts no broker."""
+    run = (fake_run.pid, process_start(fake_run.pid))
+    monkeypatch.setattr(run_cache, "run_process", lambda: run)
+    scope = run_cache.private_dir()
+    stale, kept = name_key("id", True, "/app/db"), name_key("id", True, "/app/other")
+    for path, ttl in ((run_cache.socket_path(scope, run=run), None), (run_cache.socket_path(scope, ttl=True), 5)):
+        watch = run if ttl is None else None
+        run_cache.start_broker(path, watch=watch)
+        connection = run_cache.BrokerConnection(path)
+        connection.request({"op": "claim", "keys": [stale, kept]})
+        connection.request({"op": "put", "outcomes": {stale: {"s": "found"}, kept: {"s": "found"}}, "ttl": ttl})
+        connection.close()
+
+    assert run_cache.invalidate(names=["/app/db"]) == 2
+    for path in (run_cache.socket_path(scope, run=run), run_cache.socket_path(scope, ttl=True)):
+        connection = run_cache.BrokerConnection(path)
+        hits = connection.request({"op": "claim", "keys": [stale, kept]})["hits"]
+        connection.close()
+        assert set(hits) == {kept}
+
+
+def test_invalidate_without_a_broker_starts_none(private_tmp, monkeypatch, fake_run):
+    run = (fake_run.pid, process_start(fake_run.pid))
+    monkeypatch.setattr(run_cache, "run_process", lambda: run)
+    assert run_cache.invalidate(names=["/app/db"], subtrees=["/app"]) == 0
+    assert not os.path.exists(run_cache.socket_path(run_cache.private_dir(), run=run))
