@@ -161,18 +161,15 @@ def stage_prepare(args):
 def stage_run(args):
     """Steps 2 and 3, under the Python that runs Ansible (PyYAML is there)."""
     sys.path.insert(0, os.path.join(args.bundle, "collections"))
-    from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import (
-        DocumentParameterError,
-        extra_vars_from_environment,
-    )
-    from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import SettingError
+    from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+    from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import extra_vars_from_environment
 
     mode = agent_value("Mode", "apply")
     if mode not in MODES:
         raise RunError(f"Mode: must be one of {', '.join(MODES)}")
     try:
         extra_vars = extra_vars_from_environment(args.role, os.environ)
-    except (DocumentParameterError, SettingError) as exc:
+    except KeelRuleError as exc:
         raise RunError(str(exc)) from None
     playbook = os.path.join(args.bundle, args.playbook)
     if not os.path.isfile(playbook):

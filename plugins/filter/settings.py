@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import (
     PARAMETER_STORE_ROLES,
-    SettingError,
     settings_from_parameters,
 )
 
@@ -59,7 +59,7 @@ def settings(parameters, path, roles=PARAMETER_STORE_ROLES):
         raise AnsibleFilterError("keel.ssm.settings: input must be a dict of parameter name to value")
     try:
         return settings_from_parameters(parameters, path, list(roles))
-    except SettingError as exc:
+    except KeelRuleError as exc:
         raise AnsibleFilterError(f"keel.ssm.settings: {exc}") from None
 
 

@@ -113,15 +113,13 @@ from ansible.utils.display import Display
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
     CONNECTION_KEYS,
-    ConnectionOptionError,
     connection_params,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelError
 from ansible_collections.keel.ssm.plugins.plugin_utils import appconfig_lookup as al
 from ansible_collections.keel.ssm.plugins.plugin_utils import run_cache
 from ansible_collections.keel.ssm.plugins.plugin_utils.aws_clients import cached_client
 from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import (
-    LookupRuleError,
     cache_identity,
     failure_outcome,
 )
@@ -146,7 +144,7 @@ class LookupModule(LookupBase):
             results = [shaper.value(profile, outcomes[profile]) for profile in profiles]
             for warning in shaper.warnings:
                 display.warning(f"keel.ssm.appconfig: {warning}")
-        except (LookupRuleError, ConnectionOptionError, KeelAWSError) as exc:
+        except KeelError as exc:
             raise AnsibleLookupError(f"keel.ssm.appconfig: {exc}") from None
         return wrap_var(results)
 

@@ -178,10 +178,9 @@ from ansible.utils.display import Display
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
     CONNECTION_KEYS,
-    ConnectionOptionError,
     connection_params,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, redact
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelError, redact
 from ansible_collections.keel.ssm.plugins.plugin_utils import parameter_lookup as pl
 from ansible_collections.keel.ssm.plugins.plugin_utils import run_cache
 from ansible_collections.keel.ssm.plugins.plugin_utils.aws_clients import cached_client
@@ -223,7 +222,7 @@ class LookupModule(LookupBase):
                 results = [shaper.by_name(term, outcomes[term.key]) for term in checked]
             for warning in shaper.warnings:
                 display.warning(f"keel.ssm.parameter: {redact(warning, secrets)}")
-        except (pl.LookupRuleError, ConnectionOptionError, KeelAWSError) as exc:
+        except KeelError as exc:
             raise AnsibleLookupError(f"keel.ssm.parameter: {redact(str(exc), secrets)}") from None
         return wrap_var(results)
 

@@ -173,7 +173,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.appconfig.deployments imp
 )
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import APPLICATION_SPEC, module_main
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
-    AppConfigRuleError,
     check_configuration_version,
     check_description,
     check_kms_key,
@@ -181,6 +180,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     check_strategy_reference,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import check_tags
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 ARGUMENT_SPEC = {
     **APPLICATION_SPEC,
@@ -217,10 +217,10 @@ class Request:
         self.timeout = params["wait_timeout"]
         self.interval = params["wait_interval"]
         if self.timeout < 1 or not 0.1 <= self.interval <= 3600:
-            raise AppConfigRuleError("wait_timeout / wait_interval: at least 1 s / between 0.1 and 3600 s")
+            raise KeelRuleError("wait_timeout / wait_interval: at least 1 s / between 0.1 and 3600 s")
         self.allow_revert = params["allow_revert"]
         if self.allow_revert and self.deploy:
-            raise AppConfigRuleError("allow_revert: only applies with state=stopped")
+            raise KeelRuleError("allow_revert: only applies with state=stopped")
 
 
 def locate(client, request):
@@ -292,7 +292,7 @@ def deploy(module, client, request):
     busy = in_progress(deployments)
     if busy is not None:
         if not request.wait:
-            raise AppConfigRuleError(
+            raise KeelRuleError(
                 f"environment {request.environment}: deployment {busy['DeploymentNumber']} of"
                 f" {busy.get('ConfigurationName')} is {busy['State']}, and AppConfig runs one deployment per"
                 " environment at a time (wait: true waits for it)"
@@ -340,9 +340,9 @@ def run(module):
     client = module.client("appconfig")
     try:
         return (deploy if request.deploy else stop)(module, client, request)
-    except DeploymentFailed as failure:
-        started = getattr(failure, "started", False)
-        module.fail_json(msg=failure.message, **result_of(failure.deployment, started))
+    except DeploymentFailed as failure:  # fails with the deployment as the module reports it
+        failure.result.update(result_of(failure.deployment, getattr(failure, "started", False)))
+        raise
 
 
 def main():

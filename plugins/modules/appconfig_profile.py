@@ -247,7 +247,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     HOSTED,
     PROFILE_TYPES,
     VALIDATOR_TYPES,
-    AppConfigRuleError,
     check_description,
     check_kms_key,
     check_location_uri,
@@ -258,6 +257,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     check_validators,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 ARGUMENT_SPEC = {
     **APPLICATION_SPEC,
@@ -295,10 +295,10 @@ def desired_content(params, location_uri):
     if params["content"] is None:
         for option in ("version_label", "version_description"):
             if params[option] is not None:
-                raise AppConfigRuleError(f"{option}: only applies with content")
+                raise KeelRuleError(f"{option}: only applies with content")
         return None
     if location_uri != HOSTED:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"content: only profiles in the hosted store take content here (location_uri is {location_uri!r})"
         )
     return DesiredContent(

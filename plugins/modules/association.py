@@ -283,7 +283,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, 
 from ansible_collections.keel.ssm.plugins.module_utils.documents.association import (
     COMPLIANCE_SEVERITIES,
     SYNC_COMPLIANCE,
-    AssociationRuleError,
     build_definition,
     check_association_name,
     comparable,
@@ -294,7 +293,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.documents.association imp
     unmanaged_fields,
     update_association,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.documents.schedule import ScheduleRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 ARGUMENT_SPEC = {
     "association_name": {"type": "str", "required": True},
@@ -410,7 +409,7 @@ def main():
     for value in (module.params.get("secret_parameters") or {}).values():
         values = value if isinstance(value, list) else [value]
         module.secrets.extend(str(item) for item in values if item not in (None, ""))
-    module.run_and_exit(run, rule_errors=(AssociationRuleError, ScheduleRuleError))
+    run_module(module, run)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,9 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
+
 DEFAULT_SKIP_FSTYPES = [
     "autofs",
     "binfmt_misc",
@@ -205,18 +208,18 @@ ARGUMENT_SPEC = {
 }
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-    )
+def run(module):
     try:
         with open(module.params["mountinfo"], encoding="utf-8") as handle:
             text = handle.read()
     except OSError as exc:
-        module.fail_json(msg=f"mountinfo: cannot read {module.params['mountinfo']}: {exc.strerror}")
+        raise KeelHostError(f"mountinfo: cannot read {module.params['mountinfo']}: {exc.strerror}") from None
     paths, mounts, skipped = find_privileged(text, module.params["skip_fstypes"])
-    module.exit_json(changed=False, paths=paths, mounts=mounts, skipped=skipped)
+    return {"changed": False, "paths": paths, "mounts": mounts, "skipped": skipped}
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), run)
 
 
 if __name__ == "__main__":

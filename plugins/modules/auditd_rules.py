@@ -74,14 +74,16 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 
 def plan(directory, files, prefix):
     """(to write {name: content}, to remove [names], diffs) for the wanted set of files."""
     for name in files:
         if "/" in name or not name.startswith(prefix) or not name.endswith(".rules") or name == prefix + ".rules":
-            raise ValueError(f"files: {name!r} must be a file name starting with {prefix!r} and ending with .rules")
+            raise KeelRuleError(f"files: {name!r} must be a file name starting with {prefix!r} and ending with .rules")
     present = sorted(entry for entry in os.listdir(directory) if entry.startswith(prefix) and entry.endswith(".rules"))
     to_write, diffs = {}, []
     for name in sorted(files):
@@ -103,19 +105,12 @@ ARGUMENT_SPEC = {
 }
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-    )
+def run(module):
     directory, prefix = module.params["path"], module.params["prefix"]
     if not os.path.isdir(directory):
-        module.fail_json(msg=f"path: {directory} is not a directory (is auditd installed?)")
+        raise KeelHostError(f"path: {directory} is not a directory (is auditd installed?)")
     files = {name: str(content) for name, content in module.params["files"].items()}
-    try:
-        to_write, to_remove, diffs = plan(directory, files, prefix)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
+    to_write, to_remove, diffs = plan(directory, files, prefix)
 
     written = set(to_write)
     for name in sorted(files):
@@ -138,7 +133,11 @@ def main():
     result = {"changed": bool(written or to_remove), "written": sorted(written), "removed": to_remove}
     if module._diff:
         result["diff"] = diffs
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), run)
 
 
 if __name__ == "__main__":

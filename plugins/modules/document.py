@@ -234,7 +234,6 @@ tags:
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import (
-    TagRuleError,
     check_tags,
     list_tags,
     merged_tags,
@@ -246,7 +245,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.documents.document import
     DEFAULT_VERSION_LATEST,
     DOCUMENT_FORMATS,
     DOCUMENT_TYPES,
-    DocumentRuleError,
     check_default_version,
     check_document_name,
     check_target_type,
@@ -263,6 +261,8 @@ from ansible_collections.keel.ssm.plugins.module_utils.documents.document import
     validate_document,
     wait_until_active,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
@@ -304,11 +304,11 @@ def resolve_default(desired, latest, current_default, creating=False):
     if wanted == DEFAULT_VERSION_LATEST:
         return latest
     if creating and wanted != 1:
-        raise DocumentRuleError(
+        raise KeelRuleError(
             f"default_version {wanted}: document {desired.name} does not exist yet; its first version is 1"
         )
     if wanted > latest:
-        raise DocumentRuleError(
+        raise KeelRuleError(
             f"default_version {wanted}: document {desired.name} has no such version (latest would be {latest})"
         )
     return wanted
@@ -366,7 +366,7 @@ def create(module, client, desired):
 
 def update(module, client, desired, current):
     if current.get("DocumentType") != desired.document_type:
-        raise DocumentRuleError(
+        raise KeelRuleError(
             f"document_type: {desired.name} is a {current.get('DocumentType')} document and AWS cannot change a"
             f" document's type to {desired.document_type}; delete it first (state: absent)"
         )
@@ -447,7 +447,7 @@ def update(module, client, desired, current):
 def parse_or_text(text, document_format):
     try:
         return parse_content(text, document_format or "JSON")
-    except DocumentRuleError:
+    except KeelRuleError:
         return text
 
 
@@ -492,7 +492,7 @@ def main():
         required_if=[["state", "present", ["path", "content"], True]],
         supports_check_mode=True,
     )
-    module.run_and_exit(run, rule_errors=(DocumentRuleError, TagRuleError))
+    run_module(module, run)
 
 
 if __name__ == "__main__":

@@ -122,7 +122,9 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 STACKS = ("auth", "account", "password", "session", "session-noninteractive")
 # Stacks that must keep a primary module: with none, pam-auth-update writes pam_permit.
@@ -136,10 +138,6 @@ PRIMARY_MARK = '# here are the per-package modules (the "Primary" block)'
 FALLBACK_MARK = "# here's the fallback if no module succeeds"
 ADDITIONAL_MARK = '# and here are more per-package modules (the "Additional" block)'
 END_MARK = "# end of pam-auth-update config"
-
-
-class PlanError(Exception):
-    """A profile set the module refuses; the message says why."""
 
 
 def _field_name(stack):
@@ -248,10 +246,10 @@ def plan(profiles, previously_enabled, seen, enable, disable):
     """The enabled set pam-auth-update will produce for `--enable ENABLE --disable DISABLE`."""
     missing = [name for name in enable if name not in profiles]
     if missing:
-        raise PlanError("no such profile in /usr/share/pam-configs: " + ", ".join(missing))
+        raise KeelRuleError("no such profile in /usr/share/pam-configs: " + ", ".join(missing))
     both = sorted(set(enable) & set(disable))
     if both:
-        raise PlanError("profiles both to enable and to disable: " + ", ".join(both))
+        raise KeelRuleError("profiles both to enable and to disable: " + ", ".join(both))
     ordered = sort_profiles(list(profiles), profiles)
     enabled = [name for name in previously_enabled if name in profiles]
     enabled += [name for name in ordered if name in enable]
@@ -264,10 +262,10 @@ def plan(profiles, previously_enabled, seen, enable, disable):
     for name in enabled:
         clash = sorted(profiles[name].get("Conflicts", set()) & set(enabled))
         if clash:
-            raise PlanError(f"profile {name} conflicts with enabled profile(s) " + ", ".join(clash))
+            raise KeelRuleError(f"profile {name} conflicts with enabled profile(s) " + ", ".join(clash))
     for stack in GUARDED_STACKS:
         if recorded_state(profiles, enabled, stack)[0][0] == "null":
-            raise PlanError(
+            raise KeelRuleError(
                 f"refusing: no enabled profile provides a primary {stack} module, so pam-auth-update would write "
                 "pam_permit there (anyone could log in); enabled would be: " + ", ".join(enabled)
             )
@@ -366,15 +364,11 @@ def stale_stacks(profiles, enabled, recorded):
     ]
 
 
-def run_module():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-    )
+def run(module):
     enable, disable = module.params["enable"], module.params["disable"]
     config = PamConfig(module.params["root"])
     if not os.path.isdir(config.configs):
-        module.fail_json(msg=f"{config.configs} does not exist: is libpam-runtime installed?")
+        raise KeelHostError(f"{config.configs} does not exist: is libpam-runtime installed?")
     profiles = config.profiles()
     recorded = config.recorded()
     before = previously_enabled(recorded)
@@ -384,16 +378,17 @@ def run_module():
     if missing and module.check_mode:
         module.warn("profile(s) " + ", ".join(missing) + " not present yet; assuming an earlier task installs them")
         result.update(changed=True, enabled=before, stale=[])
-        module.exit_json(**result)
+        return result
     try:
         wanted = plan(profiles, before, config.seen(), enable, disable)
-    except PlanError as exc:
-        module.fail_json(msg=str(exc), **result)
+    except KeelRuleError as error:
+        error.result.update(result)
+        raise
 
     stale = stale_stacks(profiles, wanted, recorded)
     result.update(enabled=wanted, stale=stale)
     if not stale:
-        module.exit_json(**result)
+        return result
 
     command = [module.get_bin_path("pam-auth-update", required=True), "--package"]
     if module.params["force"]:
@@ -420,14 +415,14 @@ def run_module():
                 }
                 for stack in stale
             ]
-        module.exit_json(**result)
+        return result
 
     files_before = {stack: config.common(stack) for stack in STACKS}
     environ = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
     rc, out, err = module.run_command(command, environ_update=environ)
     result.update(stdout=out, stderr=err)
     if rc != 0:
-        module.fail_json(msg=f"pam-auth-update failed (rc {rc})", rc=rc, **result)
+        raise KeelHostError(f"pam-auth-update failed (rc {rc})", rc=rc, **result)
 
     after = config.recorded()
     result["enabled"] = previously_enabled(after)
@@ -455,7 +450,7 @@ def run_module():
             + ", ".join(wanted),
             **result,
         )
-    module.exit_json(**result)
+    return result
 
 
 def _unmergeable(config, recorded):
@@ -489,7 +484,7 @@ ARGUMENT_SPEC = {
 
 
 def main():
-    run_module()
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), run)
 
 
 if __name__ == "__main__":

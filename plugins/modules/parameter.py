@@ -280,7 +280,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSErro
 from ansible_collections.keel.ssm.plugins.module_utils.no_log import no_log_strings, protect, release
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import SPEC_OPTIONS, build_desired
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
-    ParameterRuleError,
     check_parameter_name,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.plan import deletion_views, plan_parameter
@@ -292,6 +291,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules imp
     check_kept_value,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.write import apply_change, delete_parameter
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
@@ -329,7 +329,7 @@ def ensure_absent(module, name):
             result["diff"] = named_diff_entry(name, *deletion_views(current))
         if not module.check_mode:
             result["changed"] = delete_parameter(module.client(), name)
-    module.exit_json(**result)
+    return result
 
 
 def ensure_present(module, desired):
@@ -339,7 +339,7 @@ def ensure_present(module, desired):
         protect(module, no_log_strings(params["value"]))
     current = read_current(module, desired)
     if current is not None and params["overwrite_value"] == "never":
-        exit_present(module, {"changed": False, "changes": []}, current)
+        return present_result({"changed": False, "changes": []}, current)
     secret = desired.effective_type(current) == "SecureString"
     if secret:
         protect(module, no_log_strings(params["value"]))
@@ -370,32 +370,30 @@ def ensure_present(module, desired):
         try:
             apply_change(client, desired, current, change, value, secrets=module.secrets)
         except KeelAWSError as error:
-            module.fail_aws(error, changes=result["changes"], steps_done=getattr(error, "steps_done", []))
+            error.result["changes"] = result["changes"]  # with steps_done: what was written before it
+            raise
         current = read_current(module, desired)
-    exit_present(module, result, current, desired.name)
+    return present_result(result, current, desired.name)
 
 
-def exit_present(module, result, current, name=None):
+def present_result(result, current, name=None):
     metadata = current.metadata() if current is not None else absent(name)
     metadata.setdefault("state", "present")
     result["parameter"] = metadata
     if current is not None:
         result["parameter_metadata"] = metadata
-    module.exit_json(**result)
+    return result
 
 
 def run(module):
-    """ensure_absent / ensure_present exit the module themselves."""
     params = module.params
     if params["state"] == "absent":
-        check_parameter_name(params["name"], for_write=True)
-        ensure_absent(module, params["name"])
-    ensure_present(module, build_desired(params["name"], {option: params[option] for option in SPEC_OPTIONS}))
+        return ensure_absent(module, check_parameter_name(params["name"], for_write=True))
+    return ensure_present(module, build_desired(params["name"], {option: params[option] for option in SPEC_OPTIONS}))
 
 
 def main():
-    module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.run_and_exit(run, rule_errors=(ParameterRuleError,))
+    run_module(KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), run)
 
 
 if __name__ == "__main__":

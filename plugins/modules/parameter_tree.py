@@ -182,10 +182,9 @@ from collections import Counter
 from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import list_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import named_diff_entry
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, redact
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, KeelError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.no_log import no_log_strings, protect, release
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
-    ParameterRuleError,
     check_parameter_path,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.plan import (
@@ -202,6 +201,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.tree impo
     tree_entries,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.write import apply_change, delete_parameters
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 ARGUMENT_SPEC = {
     "path": {"type": "str", "required": True},
@@ -293,10 +293,10 @@ def plan_tree(desired, tree, prune):
     for entry in desired:
         try:
             changes.append((entry, plan_parameter(entry, tree.get(entry.name))))
-        except ParameterRuleError as exc:
+        except KeelRuleError as exc:
             problems.append(str(exc))
     if problems:
-        raise ParameterRuleError(combine_problems(problems))
+        raise KeelRuleError(combine_problems(problems))
     named = {entry.name for entry in desired}
     deletions = sorted(name for name in tree if name not in named) if prune else []
     return changes, deletions
@@ -314,18 +314,20 @@ def write_changes(module, run, changes, tree):
         try:
             apply_change(client, entry, current, change, entry.value, secrets=module.secrets, on_call=run.on_call)
         except KeelAWSError as error:
-            steps = getattr(error, "steps_done", [])
+            steps = error.result.pop("steps_done", [])
             partial = {entry.name: steps} if steps else {}
             not_written = [name for name in (e.name for e, _c in pending[index:]) if name not in partial]
             run.progress(f"write: failed at {index + 1}/{len(pending)}; nothing pruned")
-            module.fail_json(
-                msg=redact(
-                    f"{error.message} -- {len(written)} of {len(pending)} changed parameters written, "
-                    f"{len(not_written)} not written{', 1 partially' if partial else ''}; nothing pruned",
-                    module.secrets,
-                ),
-                **run.result(written=written, partially_written=partial, not_written=not_written),
-            )
+            raise KeelAWSError(
+                error.kind,
+                f"{error.message} -- {len(written)} of {len(pending)} changed parameters written, "
+                f"{len(not_written)} not written{', 1 partially' if partial else ''}; nothing pruned",
+                code=error.code,
+                operation=error.operation,
+                written=written,
+                partially_written=partial,
+                not_written=not_written,
+            ) from None
         written.append(entry.name)
         (run.created if change.action == "create" else run.updated).append(entry.name)
         if (index + 1) % step == 0 or index + 1 == len(pending):
@@ -336,12 +338,15 @@ def prune(module, run, deletions):
     try:
         deleted, _invalid = delete_parameters(module.client(), deletions, on_call=run.on_call)
     except KeelAWSError as error:
-        done = list(getattr(error, "deleted", []))
+        done = list(error.result.pop("deleted", []))
         run.deleted.extend(done)
-        module.fail_json(
-            msg=redact(f"{error.message} -- {len(done)} of {len(deletions)} deleted", module.secrets),
-            **run.result(not_deleted=[name for name in deletions if name not in done]),
-        )
+        raise KeelAWSError(
+            error.kind,
+            f"{error.message} -- {len(done)} of {len(deletions)} deleted",
+            code=error.code,
+            operation=error.operation,
+            not_deleted=[name for name in deletions if name not in done],
+        ) from None
     run.deleted.extend(deleted)
     run.progress(f"prune: {len(deleted)} deleted in {run.calls['DeleteParameters']} DeleteParameters calls")
 
@@ -350,7 +355,7 @@ def apply_tree(module, run):
     params = module.params
     path = check_parameter_path(params["path"], for_write=True)
     if params["prune"] and path == "/":
-        raise ParameterRuleError("prune: refused at path '/' (it would delete every parameter of the account)")
+        raise KeelRuleError("prune: refused at path '/' (it would delete every parameter of the account)")
     # Values stay masked until their type is known (an entry without a type may be an
     # existing SecureString); everything else is released so messages stay readable.
     masked = set()
@@ -363,7 +368,11 @@ def apply_tree(module, run):
     defaults = {key: params[key] for key in ("type", "key_id", "tier")}
     desired = flatten_tree(path, params["parameters"], defaults)
     protect(module, [entry.value for entry in desired if entry.type == "SecureString"])
-    tree = read_state(module, run, path, desired)
+    try:
+        tree = read_state(module, run, path, desired)
+    except KeelAWSError as error:
+        error.args = (f"{error.message} -- nothing was written",)
+        raise
     changes, deletions = plan_tree(desired, tree, params["prune"])
     for entry, change in changes:
         if not change.changed:
@@ -387,26 +396,23 @@ def apply_tree(module, run):
     extra = {"changed": changed}
     if module._diff and diff:
         extra["diff"] = diff
-    module.exit_json(**run.result(**extra))
+    return run.result(**extra)
+
+
+def run(module):
+    """apply_tree(), and on any failure its progress too: the calls made, what was written."""
+    tree_run = TreeRun(module)
+    try:
+        return apply_tree(module, tree_run)
+    except KeelError as error:
+        error.result = tree_run.result(**error.result)
+        raise
+    except Exception as exc:  # a bug: still report the progress (run_module redacts the text)
+        raise KeelError(f"{type(exc).__name__}: {exc}", exception=traceback.format_exc(), **tree_run.result()) from exc
 
 
 def main():
-    module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run = TreeRun(module)
-    try:
-        apply_tree(module, run)
-    except ParameterRuleError as exc:
-        module.fail_json(msg=str(exc), **run.result())
-    except KeelAWSError as error:
-        # Write and delete failures are reported where they happen: this is a read.
-        error.args = (f"{error.message} -- nothing was written",)
-        module.fail_aws(error, **run.result())
-    except Exception as exc:  # any failure must still be redacted
-        module.fail_json(
-            msg=redact(f"{type(exc).__name__}: {exc}", module.secrets),
-            exception=redact(traceback.format_exc(), module.secrets),
-            **run.result(),
-        )
+    run_module(KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), run)
 
 
 if __name__ == "__main__":

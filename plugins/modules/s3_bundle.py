@@ -94,7 +94,6 @@ import os
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.documents.bundle import (
-    BundleRuleError,
     bucket_exists,
     bundle_url,
     check_bucket,
@@ -105,6 +104,8 @@ from ansible_collections.keel.ssm.plugins.module_utils.documents.bundle import (
     stored_sha256,
     upload,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 ARGUMENT_SPEC = {
     "src": {"type": "path", "required": True},
@@ -119,7 +120,7 @@ def run(module):
     params = module.params
     bucket = check_bucket(params["bucket"])
     if not os.path.isfile(params["src"]):
-        raise BundleRuleError(f"src {params['src']!r}: no such file")
+        raise KeelRuleError(f"src {params['src']!r}: no such file")
     sha256 = file_sha256(params["src"])
     key = (
         check_key(params["key"])
@@ -138,7 +139,7 @@ def run(module):
     }
     if not bucket_exists(client, bucket):
         if not params["create_bucket"]:
-            raise BundleRuleError(f"bucket {bucket!r}: does not exist (set create_bucket: true to create it)")
+            raise KeelRuleError(f"bucket {bucket!r}: does not exist (set create_bucket: true to create it)")
         result["bucket_created"] = True
         if not module.check_mode:
             create_bucket(client, bucket, region)
@@ -155,7 +156,7 @@ def run(module):
 
 def main():
     module = KeelAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.run_and_exit(run, rule_errors=(BundleRuleError,))
+    run_module(module, run)
 
 
 if __name__ == "__main__":

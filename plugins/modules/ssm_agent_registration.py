@@ -109,7 +109,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import activation_problems
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 VAULT_KEY = os.path.join("Vault", "Store", "RegistrationKey")
 
@@ -190,7 +192,7 @@ def run_registration(module, params, override):
         if was_active:
             rc, _out, err = module.run_command(["systemctl", "stop", service])
             if rc != 0:
-                module.fail_json(msg=f"could not stop {service} before registering: {err.strip()}")
+                raise KeelHostError(f"could not stop {service} before registering: {err.strip()}")
     command = [
         params["agent"],
         "-register",
@@ -208,11 +210,11 @@ def run_registration(module, params, override):
         module.run_command(["systemctl", "start", service])
     if rc != 0:
         # fail_json masks the code in everything it returns (no_log option).
-        module.fail_json(msg=f"amazon-ssm-agent -register failed (rc {rc})", rc=rc, stdout=out, stderr=err)
+        raise KeelHostError(f"amazon-ssm-agent -register failed (rc {rc})", rc=rc, stdout=out, stderr=err)
     current = read_registration(params["data_dir"])
     if current is None:
-        module.fail_json(
-            msg=f"amazon-ssm-agent -register exited 0 but left no registration in "
+        raise KeelHostError(
+            f"amazon-ssm-agent -register exited 0 but left no registration in "
             f"{os.path.join(params['data_dir'], VAULT_KEY)}",
             stdout=out,
         )
@@ -231,15 +233,11 @@ ARGUMENT_SPEC = {
 }
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-    )
+def run(module):
     params = module.params
     problems = activation_problems(params["activation_code"], params["activation_id"], params["region"], prefix="")
     if problems:
-        module.fail_json(msg="; ".join(problems))
+        raise KeelRuleError("; ".join(problems))
 
     current = read_registration(params["data_dir"])
     action, reason = plan(
@@ -257,10 +255,10 @@ def main():
     if action == "kept":
         module.warn(f"SSM agent registration: {reason}")
     if not result["changed"] or module.check_mode:
-        module.exit_json(**result)
+        return result
 
     if not os.access(params["agent"], os.X_OK):
-        module.fail_json(msg=f"agent: {params['agent']} is not an executable", **result)
+        raise KeelHostError(f"agent: {params['agent']} is not an executable", **result)
     instance_id, region = run_registration(module, params, override=action == "reregister")
     write_record(params["record"], params["activation_id"], instance_id, region)
     result.update(
@@ -268,7 +266,11 @@ def main():
         registered_region=region,
         reason=f"registered as {instance_id} in {region} with activation {params['activation_id']} ({reason})",
     )
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), run)
 
 
 if __name__ == "__main__":

@@ -83,17 +83,15 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import FINGERPRINT, normalize_fingerprint
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
 END = "-----END PGP PUBLIC KEY BLOCK-----"
 # OpenPGP radix-64 checksum (RFC 4880, section 6.1).
 CRC24_INIT = 0xB704CE
 CRC24_POLY = 0x1864CFB
-
-
-class SignatureError(Exception):
-    """Why a package must not be trusted."""
 
 
 def crc24(data):
@@ -131,23 +129,23 @@ def dearmor(text):
             elif inner:
                 body.append(inner)
         else:
-            raise SignatureError("public_key: a public key block has no END line")
+            raise KeelHostError("public_key: a public key block has no END line")
         try:
             data = base64.b64decode("".join(body), validate=True)
         except ValueError:
-            raise SignatureError("public_key: the key block is not valid base64") from None
+            raise KeelHostError("public_key: the key block is not valid base64") from None
         if checksum is not None:
             try:
                 expected = int.from_bytes(base64.b64decode(checksum, validate=True), "big")
             except ValueError:
-                raise SignatureError("public_key: the armor checksum line is not valid base64") from None
+                raise KeelHostError("public_key: the armor checksum line is not valid base64") from None
             if crc24(data) != expected:
-                raise SignatureError("public_key: armor checksum mismatch (the key text was altered or truncated)")
+                raise KeelHostError("public_key: armor checksum mismatch (the key text was altered or truncated)")
         if not data:
-            raise SignatureError("public_key: an empty public key block")
+            raise KeelHostError("public_key: an empty public key block")
         blocks.append(data)
     if not blocks:
-        raise SignatureError(f"public_key: no ASCII-armored public key block ({BEGIN}) found")
+        raise KeelHostError(f"public_key: no ASCII-armored public key block ({BEGIN}) found")
     return b"".join(blocks)
 
 
@@ -164,25 +162,25 @@ def parse_status(output):
 
 def judge(status, pinned):
     """Return (signing fingerprint, primary fingerprint, timestamp) of a good signature by the pinned key,
-    or raise SignatureError saying why the package must not be trusted."""
+    or raise KeelHostError saying why the package must not be trusted."""
     if "BADSIG" in status:
-        raise SignatureError("BAD signature: the package does not match its signature (altered or corrupted)")
+        raise KeelHostError("BAD signature: the package does not match its signature (altered or corrupted)")
     for keyword, meaning in (("EXPKEYSIG", "an expired key"), ("REVKEYSIG", "a revoked key"), ("EXPSIG", "")):
         if keyword in status:
             what = meaning or "a signature that has expired"
-            raise SignatureError(f"signature made by {what} ({' '.join(status[keyword][0][:1])})")
+            raise KeelHostError(f"signature made by {what} ({' '.join(status[keyword][0][:1])})")
     if "GOODSIG" not in status:
         missing = status.get("NO_PUBKEY") or status.get("ERRSIG")
         if missing:
-            raise SignatureError(f"signature made by key {missing[0][0]}, which is not in public_key")
-        raise SignatureError("no good signature found")
+            raise KeelHostError(f"signature made by key {missing[0][0]}, which is not in public_key")
+        raise KeelHostError("no good signature found")
     for fields in status.get("VALIDSIG", []):
         signer = fields[0].upper()
         primary = fields[-1].upper() if len(fields) >= 10 else signer
         if pinned in (signer, primary):
             return signer, primary, fields[2] if len(fields) > 2 else ""
     signers = ", ".join(fields[-1].upper() for fields in status.get("VALIDSIG", [])) or "unknown"
-    raise SignatureError(f"good signature, but by key {signers}, not by the pinned fingerprint {pinned}")
+    raise KeelHostError(f"good signature, but by key {signers}, not by the pinned fingerprint {pinned}")
 
 
 def verify(gpgv, run_command, path, signature, public_key, pinned):
@@ -198,9 +196,9 @@ def verify(gpgv, run_command, path, signature, public_key, pinned):
         )
         try:
             return judge(parse_status(out), pinned)
-        except SignatureError as exc:
+        except KeelHostError as exc:
             if rc != 0 and "BAD" not in str(exc) and err.strip():
-                raise SignatureError(f"{exc} (gpgv: {err.strip().splitlines()[-1]})") from None
+                raise KeelHostError(f"{exc} (gpgv: {err.strip().splitlines()[-1]})") from None
             raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -215,30 +213,30 @@ ARGUMENT_SPEC = {
 }
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-    )
+def run(module):
     params = module.params
     pinned = normalize_fingerprint(params["fingerprint"])
     if not FINGERPRINT.match(pinned):
-        module.fail_json(msg="fingerprint: expected 40 (v4) or 64 (v5) hexadecimal digits")
+        raise KeelRuleError("fingerprint: expected 40 (v4) or 64 (v5) hexadecimal digits")
     for name in ("path", "signature"):
         if not os.path.isfile(params[name]):
-            module.fail_json(msg=f"{name}: {params[name]} is not a file")
+            raise KeelRuleError(f"{name}: {params[name]} is not a file")
     if params["gpgv"] and not os.access(params["gpgv"], os.X_OK):
-        module.fail_json(msg=f"gpgv: {params['gpgv']} is not an executable")
+        raise KeelRuleError(f"gpgv: {params['gpgv']} is not an executable")
     gpgv = params["gpgv"] or module.get_bin_path("gpgv") or module.get_bin_path("gpgv2")
     if not gpgv:
-        module.fail_json(msg="gpgv not found: install the gpgv package (Debian) or gnupg2 (RPM platforms)")
+        raise KeelHostError("gpgv not found: install the gpgv package (Debian) or gnupg2 (RPM platforms)")
     try:
         signer, primary, signed_at = verify(
             gpgv, module.run_command, params["path"], params["signature"], params["public_key"], pinned
         )
-    except SignatureError as exc:
-        module.fail_json(msg=f"{params['path']}: {exc}")
-    module.exit_json(changed=False, fingerprint=signer, primary_fingerprint=primary, signed_at=signed_at)
+    except KeelHostError as exc:
+        raise KeelHostError(f"{params['path']}: {exc}") from None
+    return {"changed": False, "fingerprint": signer, "primary_fingerprint": primary, "signed_at": signed_at}
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), run)
 
 
 if __name__ == "__main__":

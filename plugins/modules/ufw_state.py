@@ -173,12 +173,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelError, KeelHostError
 from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
 from ansible_collections.keel.ssm.plugins.module_utils.host.ufw import (
     FAMILIES,
     POLICIES,
-    UfwPlanError,
-    UfwSpecError,
     apply_op,
     desired_rules,
     missing_management,
@@ -189,6 +188,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.host.ufw import (
     render_state,
     set_key_value,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 DEFAULTS_FILE = "/etc/default/ufw"
 CONF_FILE = "/etc/ufw/ufw.conf"
@@ -276,11 +276,8 @@ class Firewall:
             return ""
         rc, out, err = self.module.run_command([self.ufw, *argv], environ_update={"LANG": "C", "LC_ALL": "C"})
         if rc != 0:
-            self.fail(f"'ufw {' '.join(argv)}' failed (rc {rc}): {(err or out).strip()}")
+            raise KeelHostError(f"'ufw {' '.join(argv)}' failed (rc {rc}): {(err or out).strip()}")
         return out
-
-    def fail(self, msg):
-        self.module.fail_json(msg=msg, actions=self.actions, changed=bool(self.actions))
 
     def guard(self, what):
         """Refuse `what` (enabling, or restarting an active firewall) unless every management
@@ -288,7 +285,7 @@ class Firewall:
         rules = self.state["rules"] if self.check else self._read_rules(self.state["ipv6"])
         missing = missing_management(rules, self.desired)
         if missing:
-            self.fail(f"refusing to {what}: {'; '.join(missing)}")
+            raise KeelHostError(f"refusing to {what}: {'; '.join(missing)}")
 
     def _set_default(self, key, value):
         """Set KEY=value in /etc/default/ufw (a file edit: ufw has no command for these keys)."""
@@ -349,13 +346,13 @@ class Firewall:
             expected = apply_op(self.state["rules"], op)
             output = self._ufw(op_argv(self.state["rules"], op))
             if not self.check and self._read_rules(self.state["ipv6"]) != expected:
-                self.fail(
+                raise KeelHostError(
                     f"ufw did not store what was planned for '{self.actions[-1]}' "
                     f"({op.kind} {op.family}: {op.rule.describe()}); ufw said {output.strip()!r}. "
                     "Nothing further was changed."
                 )
             self.state["rules"] = expected
-        self.fail("the rule plan did not converge (please report this as a bug)")
+        raise KeelHostError("the rule plan did not converge (please report this as a bug)")
 
     def snapshot(self):
         return {
@@ -372,13 +369,10 @@ class Firewall:
 
 def run(module):
     params = module.params
-    try:
-        desired = desired_rules(params, prefix=params["setting_prefix"])
-    except UfwSpecError as exc:
-        module.fail_json(msg=str(exc))
+    desired = desired_rules(params, prefix=params["setting_prefix"])
     described = {family: [rule.describe() for rule in rules] for family, rules in desired.items()}
     if params["validate_only"]:
-        module.exit_json(changed=False, actions=[], rules=described)
+        return {"changed": False, "actions": [], "rules": described}
 
     ipv6_kernel = os.path.exists("/proc/sys/net/ipv6")
     if params["outgoing"] != "allow" and not params["allowed_out_ports"]:
@@ -391,7 +385,7 @@ def run(module):
         desired = {"v4": desired["v4"]}
     firewall = Firewall(module, desired, ipv6_kernel)
     if not firewall.installed and not module.check_mode:
-        module.fail_json(msg="ufw is not installed (the keel.ssm.ufw role installs it before this step)")
+        raise KeelHostError("ufw is not installed (the keel.ssm.ufw role installs it before this step)")
     before = firewall.snapshot()
 
     try:
@@ -415,8 +409,9 @@ def run(module):
             firewall.disable()
         if firewall.active and not firewall.restarted:
             firewall.reload()  # ufw applies IPT_SYSCTL when it starts
-    except UfwPlanError as exc:
-        firewall.fail(str(exc))
+    except KeelError as error:  # say what was done before it
+        error.result.update(actions=firewall.actions, changed=bool(firewall.actions))
+        raise
 
     if firewall.installed and not module.check_mode:
         firewall.state = firewall._read_state()
@@ -431,7 +426,7 @@ def run(module):
     }
     if module._diff:
         result["diff"] = {"before": render_state(before), "after": render_state(after)}
-    module.exit_json(**result)
+    return result
 
 
 ARGUMENT_SPEC = {
@@ -455,11 +450,7 @@ ARGUMENT_SPEC = {
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-    )
-    run(module)
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), run)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,9 @@ import base64
 import json
 
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.content import parse
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import AppConfigRuleError
-from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, KeelRuleError, aws_call
 from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import (
     ACTIONS,
-    LookupRuleError,
     flatten_terms,
 )
 
@@ -34,7 +32,7 @@ PARSE_MODES = ("auto", "text")
 
 def _identifier(value, field):
     if not isinstance(value, str) or not 1 <= len(value) <= IDENTIFIER_MAX:
-        raise LookupRuleError(f"{field} {value!r}: must be a name or ID of 1 to {IDENTIFIER_MAX} characters")
+        raise KeelRuleError(f"{field} {value!r}: must be a name or ID of 1 to {IDENTIFIER_MAX} characters")
     return value
 
 
@@ -43,9 +41,9 @@ def check_request(terms, options):
     _identifier(options["application"], "application")
     _identifier(options["environment"], "environment")
     if options["on_missing"] not in ACTIONS:
-        raise LookupRuleError(f"on_missing: must be one of {', '.join(ACTIONS)}, got {options['on_missing']!r}")
+        raise KeelRuleError(f"on_missing: must be one of {', '.join(ACTIONS)}, got {options['on_missing']!r}")
     if options["parse"] not in PARSE_MODES:
-        raise LookupRuleError(f"parse: must be one of {', '.join(PARSE_MODES)}, got {options['parse']!r}")
+        raise KeelRuleError(f"parse: must be one of {', '.join(PARSE_MODES)}, got {options['parse']!r}")
     profiles = []
     for term in flatten_terms(terms):
         profiles.append(_identifier(term, "term"))
@@ -59,22 +57,21 @@ def cache_key(identity, application, environment, profile):
 def fetch(client, application, environment, profile):
     """One configuration, read as the agent reads it: a new session, one read."""
     where = f"profile {profile} of {application}/{environment}"
-    operation = "StartConfigurationSession"
     try:
-        session = client.start_configuration_session(
-            ApplicationIdentifier=application,
-            EnvironmentIdentifier=environment,
-            ConfigurationProfileIdentifier=profile,
-        )
-        operation = "GetLatestConfiguration"
-        response = client.get_latest_configuration(ConfigurationToken=session["InitialConfigurationToken"])
-    except aws_errors() as exc:
-        error = map_aws_error(exc, operation, where)
+        with aws_call("StartConfigurationSession", where):
+            session = client.start_configuration_session(
+                ApplicationIdentifier=application,
+                EnvironmentIdentifier=environment,
+                ConfigurationProfileIdentifier=profile,
+            )
+        with aws_call("GetLatestConfiguration", where):
+            response = client.get_latest_configuration(ConfigurationToken=session["InitialConfigurationToken"])
+    except KeelAWSError as error:
         if error.code == "ResourceNotFoundException":
             return {"s": "missing", "m": error.message}
         if error.kind == "denied":
             return {"s": "denied", "m": error.message}
-        raise error from None
+        raise
     body = response.get("Configuration")
     data = body.read() if hasattr(body, "read") else (body or b"")
     if not data:
@@ -102,19 +99,16 @@ class Shaper:
                 return base64.b64decode(outcome["b"])
             if self.options["parse"] == "text":
                 return outcome["c"]
-            try:
-                return parse(outcome["c"].encode("utf-8"), outcome["ct"], field=where)
-            except AppConfigRuleError as exc:
-                raise LookupRuleError(str(exc)) from None
+            return parse(outcome["c"].encode("utf-8"), outcome["ct"], field=where)
         if status == "missing":
             action = self.options["on_missing"]
             if self.options.get("default_given") and action == "error":
                 action = "skip"
             if action == "error":
-                raise LookupRuleError(outcome["m"])
+                raise KeelAWSError("missing", outcome["m"])
             if action == "warn":
                 self.warnings.append(f"skipped: {outcome['m']}")
             return self.options.get("default")
         if status == "denied":
-            raise LookupRuleError(f"access denied: {outcome['m']}")
-        raise LookupRuleError(outcome.get("m") or f"{where}: fetch failed")
+            raise KeelAWSError("denied", f"access denied: {outcome['m']}")
+        raise KeelAWSError(outcome.get("k", "error"), outcome.get("m") or f"{where}: fetch failed")

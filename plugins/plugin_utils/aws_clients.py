@@ -6,8 +6,7 @@ building one costs ~0.25 s, and a fork that leads several fetches reuses it."""
 from __future__ import annotations
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import BOTO3_IMPORT_ERROR, HAS_BOTO3, aws_client
-from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
-from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import LookupRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError, aws_call
 
 _CLIENTS = {}
 SERVICE_NAMES = {"ssm": "SSM", "appconfigdata": "AppConfigData"}
@@ -19,9 +18,7 @@ def cached_client(params, identity, service="ssm"):
     key = (service, identity, params["retry_mode"], params["max_attempts"])
     if key not in _CLIENTS:
         if not HAS_BOTO3:
-            raise LookupRuleError(f"boto3 and botocore are required on the controller: {BOTO3_IMPORT_ERROR}")
-        try:
+            raise KeelRuleError(f"boto3 and botocore are required on the controller: {BOTO3_IMPORT_ERROR}")
+        with aws_call(f"creating the {SERVICE_NAMES.get(service, service)} client"):  # no region, unknown profile, ...
             _CLIENTS[key] = aws_client(params, service)
-        except aws_errors() as exc:  # no region, unknown profile, ...
-            raise map_aws_error(exc, f"creating the {SERVICE_NAMES.get(service, service)} client") from None
     return _CLIENTS[key]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import (
     PARAMETER_STORE_ROLES,
     convert_setting,
@@ -87,10 +88,6 @@ ROLE_DOCUMENTS = tuple(PARAMETER_STORE_ROLES)
 BASELINE_DOCUMENT = "keel-ssm-baseline"
 
 
-class DocumentParameterError(ValueError):
-    """A setting the documents cannot carry as declared, or a value that breaks its rule."""
-
-
 def document_name(role):
     """keel-ssm-<role> (underscores become dashes), or the baseline's document."""
     return BASELINE_DOCUMENT if role == "baseline" else "keel-ssm-" + role.replace("_", "-")
@@ -104,7 +101,7 @@ def parameter_name(role, variable):
     """keel_pam_faillock_deny -> FaillockDeny (CamelCase of the setting)."""
     prefix = f"keel_{role}_"
     if not variable.startswith(prefix):
-        raise DocumentParameterError(f"{variable}: role {role}'s settings must be named {prefix}<setting>")
+        raise KeelRuleError(f"{variable}: role {role}'s settings must be named {prefix}<setting>")
     return "".join(part[:1].upper() + part[1:] for part in variable.removeprefix(prefix).split("_") if part)
 
 
@@ -140,7 +137,7 @@ def value_rule(spec, where):
         return {"allowedPattern": f"^({item}(,{item}){{0,63}})?$"}
     if kind in ("dict", "raw"):
         return None
-    raise DocumentParameterError(f"{where}: type {kind!r} has no document parameter rule")
+    raise KeelRuleError(f"{where}: type {kind!r} has no document parameter rule")
 
 
 def _description(variable, spec):
@@ -180,7 +177,7 @@ def document_settings(role, roles_dir=None):
                 continue
             name = parameter_name(owner, variable)
             if name in seen:
-                raise DocumentParameterError(f"{variable}: document parameter {name} is already taken")
+                raise KeelRuleError(f"{variable}: document parameter {name} is already taken")
             seen[name] = variable
             settings.append((name, variable, spec))
     return settings, left_out
@@ -202,10 +199,10 @@ def check_value(name, definition, value):
     keel-run never trusts that the service or an old agent did it. fullmatch is stricter
     than the service, whose `$` also matches before a final newline."""
     if "allowedValues" in definition and value not in definition["allowedValues"]:
-        raise DocumentParameterError(f"{name}: value is not one of the allowed values")
+        raise KeelRuleError(f"{name}: value is not one of the allowed values")
     pattern = definition.get("allowedPattern")
     if pattern and not re.fullmatch(pattern, value):
-        raise DocumentParameterError(f"{name}: value does not match {pattern}")
+        raise KeelRuleError(f"{name}: value does not match {pattern}")
     return value
 
 

@@ -20,9 +20,8 @@ import json
 import os
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import connection_identity
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, KeelError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
-    ParameterRuleError,
     check_parameter_path,
     split_selector,
 )
@@ -36,10 +35,6 @@ from ansible_collections.keel.ssm.plugins.plugin_utils import cache_keys
 ACTIONS = ("error", "skip", "warn")
 MAX_CACHE_TTL = 86400
 SECURE = "SecureString"
-
-
-class LookupRuleError(ValueError):
-    """A bad term or option combination, found before any API call."""
 
 
 class Term:
@@ -70,36 +65,33 @@ def check_request(terms, options, default_given=False):
     """Validate every term and the option combination; returns [Term]."""
     for option in ("on_missing", "on_denied"):
         if options[option] not in ACTIONS:
-            raise LookupRuleError(f"{option}: must be one of {', '.join(ACTIONS)}, got {options[option]!r}")
+            raise KeelRuleError(f"{option}: must be one of {', '.join(ACTIONS)}, got {options[option]!r}")
     bypath = bool(options["bypath"])
     if options["shortnames"] and options["droppath"]:
-        raise LookupRuleError("shortnames and droppath: mutually exclusive, choose one")
+        raise KeelRuleError("shortnames and droppath: mutually exclusive, choose one")
     if not bypath:
         for option in ("recursive", "shortnames", "droppath"):
             if options[option]:
-                raise LookupRuleError(f"{option}: only applies with bypath=true")
+                raise KeelRuleError(f"{option}: only applies with bypath=true")
     elif default_given:
-        raise LookupRuleError("default: only applies to names, not with bypath=true (a missing path gives {})")
+        raise KeelRuleError("default: only applies to names, not with bypath=true (a missing path gives {})")
     ttl = options.get("cache_ttl") or 0
     if not isinstance(ttl, int) or not 0 <= ttl <= MAX_CACHE_TTL:
-        raise LookupRuleError(f"cache_ttl: must be an integer from 0 to {MAX_CACHE_TTL} seconds, got {ttl!r}")
+        raise KeelRuleError(f"cache_ttl: must be an integer from 0 to {MAX_CACHE_TTL} seconds, got {ttl!r}")
     if ttl and not options.get("cache", True):
-        raise LookupRuleError("cache_ttl: cannot be combined with cache=false")
+        raise KeelRuleError("cache_ttl: cannot be combined with cache=false")
 
     checked = []
     for text in flatten_terms(terms):
         if not isinstance(text, str):
-            raise LookupRuleError(f"term {text!r}: must be a string (a parameter name or path)")
-        try:
-            if bypath:
-                if ":" in text:
-                    raise LookupRuleError(f"term {text!r}: a path takes no ':version' or ':label' selector")
-                checked.append(Term(text, check_parameter_path(text, field="term")))
-            else:
-                name, selector = split_selector(text)
-                checked.append(Term(text, name, selector))
-        except ParameterRuleError as exc:
-            raise LookupRuleError(str(exc)) from None
+            raise KeelRuleError(f"term {text!r}: must be a string (a parameter name or path)")
+        if bypath:
+            if ":" in text:
+                raise KeelRuleError(f"term {text!r}: a path takes no ':version' or ':label' selector")
+            checked.append(Term(text, check_parameter_path(text, field="term")))
+        else:
+            name, selector = split_selector(text)
+            checked.append(Term(text, name, selector))
     return checked
 
 
@@ -189,8 +181,8 @@ def failure_outcome(exc):
     anything else is passed on by type, its text unseen."""
     if isinstance(exc, KeelAWSError):
         return {"s": "error", "k": exc.kind, "m": exc.message}
-    if isinstance(exc, LookupRuleError):
-        return {"s": "error", "k": "error", "m": str(exc)}
+    if isinstance(exc, KeelError):
+        return {"s": "error", "k": "error", "m": exc.message}
     return {"s": "error", "k": "error", "m": f"{type(exc).__name__} while fetching"}
 
 
@@ -214,15 +206,16 @@ class Shaper:
         except ValueError as exc:
             # The decoder's message and position only: never the text itself.
             detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if hasattr(exc, "msg") else "not JSON"
-            raise LookupRuleError(f"{where}: value is not valid JSON ({detail})") from None
+            raise KeelRuleError(f"{where}: value is not valid JSON ({detail})") from None
 
     def _remember(self, value, kind):
         if kind == SECURE and value:
             self.secrets.append(value)
 
-    def _not_there(self, action, message, value):
+    def _not_there(self, action, kind, message, value):
+        """`value` for skip and warn (warn also records `message`); error raises it."""
         if action == "error":
-            raise LookupRuleError(message)
+            raise KeelAWSError(kind, message)
         if action == "warn":
             self.warnings.append(f"skipped: {message}")
         return value
@@ -236,25 +229,25 @@ class Shaper:
             action = self.options["on_missing"]
             if self.default_given and action == "error":
                 action = "skip"
-            return self._not_there(action, f"parameter {term.requested} not found", self.default)
+            return self._not_there(action, "missing", f"parameter {term.requested} not found", self.default)
         if status == "denied":
-            return self._not_there(self.options["on_denied"], f"access denied: {outcome['m']}", None)
-        raise LookupRuleError(outcome.get("m") or f"parameter {term.requested}: fetch failed")
+            return self._not_there(self.options["on_denied"], "denied", f"access denied: {outcome['m']}", None)
+        raise KeelAWSError(outcome.get("k", "error"), outcome.get("m") or f"parameter {term.requested}: fetch failed")
 
     def by_path(self, term, outcome):
         status = outcome["s"]
         if status == "denied":
-            return self._not_there(self.options["on_denied"], f"access denied: {outcome['m']}", {})
+            return self._not_there(self.options["on_denied"], "denied", f"access denied: {outcome['m']}", {})
         if status != "found":
-            raise LookupRuleError(outcome.get("m") or f"path {term.name}: fetch failed")
+            raise KeelAWSError(outcome.get("k", "error"), outcome.get("m") or f"path {term.name}: fetch failed")
         if not outcome["p"]:
-            return self._not_there(self.options["on_missing"], f"no parameters under path {term.name}", {})
+            return self._not_there(self.options["on_missing"], "missing", f"no parameters under path {term.name}", {})
         result, origin = {}, {}
         for name, value, kind in outcome["p"]:
             self._remember(value, kind)
             key = self._result_name(term.name, name)
             if key in origin:
-                raise LookupRuleError(
+                raise KeelRuleError(
                     f"term {term.text!r}: shortnames gives {key!r} for both {origin[key]} and {name}; "
                     "use droppath or a narrower path"
                 )

@@ -15,6 +15,8 @@ import re
 
 import yaml
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0"})
@@ -36,10 +38,6 @@ def description_text(spec, code="{}"):
     return DOC_MARKUP.sub(lambda m: code.format(m.group(2)) if m.group(1) in "COV" else m.group(2), text)
 
 
-class SettingError(ValueError):
-    """A setting that does not exist or does not convert; the message names where it came from."""
-
-
 def role_options(role, roles_dir=ROLES_DIR):
     """The `main` entry point's options of a role, as a dict of name -> spec."""
     spec_file = os.path.join(roles_dir, role, "meta", "argument_specs.yml")
@@ -47,7 +45,7 @@ def role_options(role, roles_dir=ROLES_DIR):
         with open(spec_file, encoding="utf-8") as handle:
             specs = yaml.safe_load(handle) or {}
     except OSError as exc:
-        raise SettingError(f"role {role!r}: cannot read {spec_file}: {exc.strerror}") from None
+        raise KeelRuleError(f"role {role!r}: cannot read {spec_file}: {exc.strerror}") from None
     return specs.get("argument_specs", {}).get("main", {}).get("options", {}) or {}
 
 
@@ -57,16 +55,16 @@ def _to_bool(text, where):
         return True
     if word in FALSE_WORDS:
         return False
-    raise SettingError(f"{where}: expected a boolean (true/false/yes/no/on/off/1/0)")
+    raise KeelRuleError(f"{where}: expected a boolean (true/false/yes/no/on/off/1/0)")
 
 
 def _to_int(text, where):
     if isinstance(text, bool):
-        raise SettingError(f"{where}: expected an integer")
+        raise KeelRuleError(f"{where}: expected an integer")
     if isinstance(text, int):
         return text
     if not INT_PATTERN.match(str(text).strip()):
-        raise SettingError(f"{where}: expected an integer")
+        raise KeelRuleError(f"{where}: expected an integer")
     return int(str(text).strip())
 
 
@@ -74,16 +72,16 @@ def _to_float(text, where):
     try:
         return float(text)
     except (TypeError, ValueError):
-        raise SettingError(f"{where}: expected a number") from None
+        raise KeelRuleError(f"{where}: expected a number") from None
 
 
 def _json(text, kind, where):
     try:
         value = json.loads(text)
     except ValueError:
-        raise SettingError(f"{where}: expected a JSON {kind.__name__}") from None
+        raise KeelRuleError(f"{where}: expected a JSON {kind.__name__}") from None
     if not isinstance(value, kind):
-        raise SettingError(f"{where}: expected a JSON {kind.__name__}")
+        raise KeelRuleError(f"{where}: expected a JSON {kind.__name__}")
     return value
 
 
@@ -113,7 +111,7 @@ def convert_setting(value, spec, where):
         elif element == "dict":
             for index, item in enumerate(items):
                 if not isinstance(item, dict):
-                    raise SettingError(f"{where} (element {index}): expected a JSON object")
+                    raise KeelRuleError(f"{where} (element {index}): expected a JSON object")
         converted = items
     elif kind == "dict":
         converted = value if isinstance(value, dict) else _json(str(value), dict, where)
@@ -122,13 +120,13 @@ def convert_setting(value, spec, where):
     elif kind in SCALARS:
         converted = SCALARS[kind](value, where)
     else:
-        raise SettingError(f"{where}: type {kind!r} in the argument spec is not supported for Parameter Store")
+        raise KeelRuleError(f"{where}: type {kind!r} in the argument spec is not supported for Parameter Store")
     choices = spec.get("choices")
     if choices:
         values = converted if kind == "list" else [converted]
         for item in values:
             if item not in choices:
-                raise SettingError(f"{where}: value is not one of {', '.join(map(str, choices))}")
+                raise KeelRuleError(f"{where}: value is not one of {', '.join(map(str, choices))}")
     return converted
 
 
@@ -142,16 +140,16 @@ def settings_from_parameters(parameters, path, roles, roles_dir=ROLES_DIR, prefi
     settings = {}
     for name in sorted(parameters):
         if not name.startswith(root):
-            raise SettingError(f"{name}: is not under {path}")
+            raise KeelRuleError(f"{name}: is not under {path}")
         parts = name.removeprefix(root).split("/")
         if len(parts) != 2:
-            raise SettingError(f"{name}: expected {root}<role>/<setting> (roles: {', '.join(roles)})")
+            raise KeelRuleError(f"{name}: expected {root}<role>/<setting> (roles: {', '.join(roles)})")
         role, setting = parts
         if role not in options_by_role:
-            raise SettingError(f"{name}: unknown role {role!r} (roles: {', '.join(roles)})")
+            raise KeelRuleError(f"{name}: unknown role {role!r} (roles: {', '.join(roles)})")
         variable = f"{prefix}_{role}_{setting}"
         spec = options_by_role[role].get(variable)
         if spec is None:
-            raise SettingError(f"{name}: {variable} is not a setting of role {role} (see its meta/argument_specs.yml)")
+            raise KeelRuleError(f"{name}: {variable} is not a setting of role {role} (see its meta/argument_specs.yml)")
         settings[variable] = convert_setting(parameters[name], spec, name)
     return settings

@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import content as c
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import rules as r
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.hosted import DesiredContent
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import AppConfigRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 FLAGS = {
     "version": "1",
@@ -83,7 +83,7 @@ def test_a_valid_feature_flags_document_passes():
     ],
 )
 def test_feature_flags_violations_name_the_field_and_the_rule(path, value, message):
-    with pytest.raises(AppConfigRuleError) as caught:
+    with pytest.raises(KeelRuleError) as caught:
         c.check_feature_flags(broken(path, value))
     assert message in str(caught.value)
 
@@ -117,7 +117,7 @@ SCHEMA = {
 )
 def test_schema_violations_name_the_path_and_the_rule_never_the_value(instance, message):
     _text, schema = c.load_schema(SCHEMA, "validators[0].content")
-    with pytest.raises(AppConfigRuleError) as caught:
+    with pytest.raises(KeelRuleError) as caught:
         c.validate_against(schema, instance, "content", "validators[0] (x)")
     assert message in str(caught.value)
     for value in instance.values():
@@ -126,16 +126,16 @@ def test_schema_violations_name_the_path_and_the_rule_never_the_value(instance, 
 
 
 def test_schemas_are_draft_04_as_appconfig_evaluates_them():
-    with pytest.raises(AppConfigRuleError, match=r"\$schema .*draft-04"):
+    with pytest.raises(KeelRuleError, match=r"\$schema .*draft-04"):
         c.load_schema(dict(SCHEMA, **{"$schema": "http://json-schema.org/draft-07/schema#"}), "validators[0].content")
-    with pytest.raises(AppConfigRuleError, match=r"validators\[0\]\.content\.properties\.transaction_limit\.type"):
+    with pytest.raises(KeelRuleError, match=r"validators\[0\]\.content\.properties\.transaction_limit\.type"):
         c.load_schema({"properties": {"transaction_limit": {"type": "whole"}}}, "validators[0].content")
     text, schema = c.load_schema(json.dumps({"type": "object"}), "validators[0].content")
     assert schema == {"type": "object"} and text == '{"type": "object"}'
 
 
 def test_malformed_json_fails_with_the_position_only():
-    with pytest.raises(AppConfigRuleError, match=r"content: not valid JSON \(Expecting .* line 1 column 28\)"):
+    with pytest.raises(KeelRuleError, match=r"content: not valid JSON \(Expecting .* line 1 column 28\)"):
         DesiredContent('{"version": "1", "flags": {', "application/json")
 
 
@@ -145,13 +145,13 @@ def test_content_is_encoded_and_parsed_by_content_type():
     as_yaml = DesiredContent({"a": 1}, "application/x-yaml")
     assert as_yaml.data == b"a: 1\n" and as_yaml.parsed == {"a": 1}
     assert DesiredContent("plain words", "text/plain").parsed == "plain words"
-    with pytest.raises(AppConfigRuleError, match="content: a mapping or list needs a JSON or YAML content_type"):
+    with pytest.raises(KeelRuleError, match="content: a mapping or list needs a JSON or YAML content_type"):
         DesiredContent({"a": 1}, "text/plain")
-    with pytest.raises(AppConfigRuleError, match="content: 1048577 bytes"):
+    with pytest.raises(KeelRuleError, match="content: 1048577 bytes"):
         DesiredContent("x" * (1024 * 1024 + 1), "text/plain")
-    with pytest.raises(AppConfigRuleError, match="version_description: only ASCII"):
+    with pytest.raises(KeelRuleError, match="version_description: only ASCII"):
         DesiredContent("x", "text/plain", description="caf\u00e9")
-    with pytest.raises(AppConfigRuleError, match="version_label '42': must not be only digits"):
+    with pytest.raises(KeelRuleError, match="version_label '42': must not be only digits"):
         DesiredContent("x", "text/plain", version_label="42")
 
 
@@ -196,6 +196,6 @@ def test_service_rules_name_the_field(call, message):
     if message is None:
         call()
         return
-    with pytest.raises(AppConfigRuleError) as caught:
+    with pytest.raises(KeelRuleError) as caught:
         call()
     assert message in str(caught.value)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils import appconfig_lookup as al
-from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import LookupRuleError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OPTIONS = {"application": "shop", "environment": "prod", "parse": "auto", "on_missing": "error", "cache": True}
@@ -34,7 +34,7 @@ def options(**changes):
     ],
 )
 def test_bad_options_and_terms_fail_before_any_call(terms, changes, message):
-    with pytest.raises(LookupRuleError) as caught:
+    with pytest.raises(KeelRuleError) as caught:
         al.check_request(terms, options(**changes))
     assert message in str(caught.value)
 
@@ -59,7 +59,7 @@ def test_values_are_parsed_by_content_type():
 
 
 def test_a_configuration_that_does_not_parse_is_named_never_quoted():
-    with pytest.raises(LookupRuleError) as caught:
+    with pytest.raises(KeelRuleError) as caught:
         al.Shaper(options()).value("flags", found('{"token": "hunter2-secret", ', "application/json"))
     message = str(caught.value)
     assert message.startswith("profile flags of shop/prod: not valid JSON (Expecting")
@@ -68,8 +68,9 @@ def test_a_configuration_that_does_not_parse_is_named_never_quoted():
 
 def test_missing_configurations_follow_on_missing_and_default():
     missing = {"s": "missing", "m": "profile flags of shop/prod: nothing deployed"}
-    with pytest.raises(LookupRuleError, match="nothing deployed"):
+    with pytest.raises(KeelAWSError, match="nothing deployed") as raised:
         al.Shaper(options()).value("flags", missing)
+    assert raised.value.kind == "missing"
     assert al.Shaper(options(default={}, default_given=True)).value("flags", missing) == {}
     warned = al.Shaper(options(on_missing="warn"))
     assert warned.value("flags", missing) is None

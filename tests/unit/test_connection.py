@@ -9,11 +9,11 @@ import yaml
 from ansible_collections.keel.ssm.plugins.doc_fragments.aws import ModuleDocFragment
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
     AWS_ARGUMENT_SPEC,
-    ConnectionOptionError,
     aws_client,
     connection_identity,
     connection_params,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 
 def test_doc_fragment_matches_argument_spec():
@@ -53,7 +53,7 @@ def base(**overrides):
     ],
 )
 def test_bad_connection_options_name_the_option(overrides, field):
-    with pytest.raises(ConnectionOptionError, match=f"^{field}:"):
+    with pytest.raises(KeelRuleError, match=f"^{field}:"):
         connection_params(base(**overrides))
 
 

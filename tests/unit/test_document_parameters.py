@@ -8,9 +8,9 @@ import re
 import pytest
 import yaml
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import (
     DELIVERY_PARAMETERS,
-    DocumentParameterError,
     check_value,
     document_name,
     document_settings,
@@ -19,7 +19,6 @@ from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters impor
     parameter_name,
     value_rule,
 )
-from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import SettingError
 
 # Everything a POSIX shell gives meaning to, plus the characters of a {{ }} placeholder.
 SHELL_METACHARACTERS = [*"'\"\\$`;&|<>(){}*?[]!#~\n\t", "$(id)", "`id`", "a'b", "{{ X }}"]
@@ -57,7 +56,7 @@ def test_names():
     assert parameter_name("ssm_agent", "keel_ssm_agent_proxy_url") == "ProxyUrl"
     assert document_name("ssm_agent") == "keel-ssm-ssm-agent"
     assert document_name("baseline") == "keel-ssm-baseline"
-    with pytest.raises(DocumentParameterError, match=r"^keel_other_x: role pam's settings"):
+    with pytest.raises(KeelRuleError, match=r"^keel_other_x: role pam's settings"):
         parameter_name("pam", "keel_other_x")
 
 
@@ -109,7 +108,7 @@ def test_rules_reject_shell_metacharacters(spec, bad):
             # The service's `$` (like Python's re.search) matches before one final newline,
             # so "ok\n" passes there; inside the script's single quotes it is inert, and
             # keel-run's own check (fullmatch) refuses it.
-            with pytest.raises(DocumentParameterError):
+            with pytest.raises(KeelRuleError):
                 check_value("X", rule, value)
         else:
             assert not re.search(rule["allowedPattern"], value), (rule, value)
@@ -159,17 +158,17 @@ def test_extra_vars_are_typed_and_empty_means_unset(roles_dir):
     ],
 )
 def test_values_are_rechecked_on_the_instance(roles_dir, environ, message):
-    with pytest.raises(DocumentParameterError, match=message):
+    with pytest.raises(KeelRuleError, match=message):
         extra_vars_from_environment("pam", environ, roles_dir)
 
 
 def test_unknown_spec_type_is_refused():
-    with pytest.raises(DocumentParameterError, match=r"^keel_x_y: type 'tuple'"):
+    with pytest.raises(KeelRuleError, match=r"^keel_x_y: type 'tuple'"):
         value_rule({"type": "tuple"}, "keel_x_y")
 
 
 def test_conversion_errors_name_the_parameter(roles_dir, tmp_path):
     # A pattern that admits a value the spec's type refuses (a list of ints given "1,x"
     # cannot pass the int pattern, so use a bool spec mutated to int to reach convert_setting).
-    with pytest.raises((DocumentParameterError, SettingError), match="Ports"):
+    with pytest.raises((KeelRuleError, KeelRuleError), match="Ports"):
         extra_vars_from_environment("pam", {"SSM_Ports": "1,x"}, roles_dir)

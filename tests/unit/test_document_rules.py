@@ -11,7 +11,6 @@ import yaml
 
 from ansible_collections.keel.ssm.plugins.module_utils.documents.document import (
     CONTENT_MAX_BYTES,
-    DocumentRuleError,
     check_default_version,
     check_document_name,
     check_target_type,
@@ -20,6 +19,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.documents.document import
     load_content,
     validate_document,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 COMMAND = {
     "schemaVersion": "2.2",
@@ -51,25 +51,25 @@ def test_valid_names(name):
     ],
 )
 def test_bad_names(name, rule):
-    with pytest.raises(DocumentRuleError, match=r"^name ") as caught:
+    with pytest.raises(KeelRuleError, match=r"^name ") as caught:
         check_document_name(name)
     assert rule in str(caught.value)
 
 
 def test_version_name_target_type_default_version():
     assert check_version_name("0.1.0") == "0.1.0"
-    with pytest.raises(DocumentRuleError, match=r"^version_name"):
+    with pytest.raises(KeelRuleError, match=r"^version_name"):
         check_version_name("has space")
     assert check_target_type("/AWS::EC2::Instance") == "/AWS::EC2::Instance"
     assert check_target_type("/") == "/"
-    with pytest.raises(DocumentRuleError, match=r"^target_type.*start with '/'"):
+    with pytest.raises(KeelRuleError, match=r"^target_type.*start with '/'"):
         check_target_type("AWS::EC2::Instance")
     assert check_default_version("latest") == "latest"
     assert check_default_version("LATEST") == "latest"
     assert check_default_version(3) == 3
     assert check_default_version("3") == 3
     for bad in (0, "-1", "newest", 1.5):
-        with pytest.raises(DocumentRuleError, match=r"^default_version"):
+        with pytest.raises(KeelRuleError, match=r"^default_version"):
             check_default_version(bad)
 
 
@@ -93,7 +93,7 @@ def test_inline_mapping_is_serialised_in_the_requested_format():
     assert fmt == "YAML" and yaml.safe_load(text) == COMMAND == parsed
     text, parsed, fmt = load_content(content=COMMAND, document_format="JSON")
     assert fmt == "JSON" and json.loads(text) == COMMAND
-    with pytest.raises(DocumentRuleError, match=r"^content: a mapping cannot be sent as a TEXT"):
+    with pytest.raises(KeelRuleError, match=r"^content: a mapping cannot be sent as a TEXT"):
         load_content(content=COMMAND, document_format="TEXT")
 
 
@@ -110,7 +110,7 @@ def test_inline_mapping_is_serialised_in_the_requested_format():
     ],
 )
 def test_unloadable_content(kwargs, rule):
-    with pytest.raises(DocumentRuleError) as caught:
+    with pytest.raises(KeelRuleError) as caught:
         load_content(**kwargs)
     assert rule in str(caught.value)
 
@@ -157,7 +157,7 @@ def broken(path, value):
     ],
 )
 def test_invalid_documents_name_the_field(document, field, rule):
-    with pytest.raises(DocumentRuleError) as caught:
+    with pytest.raises(KeelRuleError) as caught:
         validate_document(document, "Command", "YAML")
     message = str(caught.value)
     assert message.startswith(field)
@@ -167,18 +167,18 @@ def test_invalid_documents_name_the_field(document, field, rule):
 def test_bad_parameter_name_and_duplicate_steps():
     document = copy.deepcopy(COMMAND)
     document["parameters"]["bad-name"] = {"type": "String"}
-    with pytest.raises(DocumentRuleError, match="parameter name 'bad-name'"):
+    with pytest.raises(KeelRuleError, match="parameter name 'bad-name'"):
         validate_document(document, "Command", "YAML")
     document = copy.deepcopy(COMMAND)
     document["mainSteps"].append(dict(document["mainSteps"][0]))
-    with pytest.raises(DocumentRuleError, match=r"content.mainSteps\[1\].name 'apply': step names must be unique"):
+    with pytest.raises(KeelRuleError, match=r"content.mainSteps\[1\].name 'apply': step names must be unique"):
         validate_document(document, "Command", "YAML")
 
 
 def test_valid_documents_of_other_kinds():
     validate_document(COMMAND, "Command", "YAML")
     validate_document({"schemaVersion": "1.2", "runtimeConfig": {"aws:runShellScript": {}}}, "Command", "JSON")
-    with pytest.raises(DocumentRuleError, match=r"^content.runtimeConfig"):
+    with pytest.raises(KeelRuleError, match=r"^content.runtimeConfig"):
         validate_document({"schemaVersion": "1.2"}, "Command", "JSON")
     automation = {"schemaVersion": "0.3", "mainSteps": [{"name": "s", "action": "aws:sleep", "inputs": {}}]}
     validate_document(automation, "Automation", "YAML")

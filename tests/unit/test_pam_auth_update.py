@@ -12,6 +12,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.modules import pam_auth_update as pau
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pam_auth_update"
@@ -108,7 +109,7 @@ def test_sort_is_priority_then_name_descending():
 )
 def test_plan_refusals(enable, disable, message):
     cfg = config("keel")
-    with pytest.raises(pau.PlanError) as err:
+    with pytest.raises(KeelRuleError) as err:
         pau.plan(cfg.profiles(), pau.previously_enabled(cfg.recorded()), cfg.seen(), enable, disable)
     assert message in str(err.value)
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import AWS_ARGUMENT_SPEC, connection_params
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils.parameter_lookup import (
-    LookupRuleError,
     Shaper,
     Term,
     cache_identity,
@@ -82,7 +81,7 @@ def test_paths_are_normalised():
     ],
 )
 def test_bad_terms_and_combinations_name_what_is_wrong(terms, overrides, default_given, message):
-    with pytest.raises(LookupRuleError) as raised:
+    with pytest.raises(KeelRuleError) as raised:
         check_request(terms, options(**overrides), default_given=default_given)
     assert message in str(raised.value)
 
@@ -131,20 +130,22 @@ def test_by_name_values_default_and_actions():
 
 def test_default_makes_a_missing_name_not_an_error():
     assert Shaper(options(), default=0, default_given=True).by_name(Term("/m", "/m"), {"s": "missing"}) == 0
-    with pytest.raises(LookupRuleError, match="parameter /m:3 not found"):
+    with pytest.raises(KeelAWSError, match="parameter /m:3 not found") as raised:
         Shaper(options()).by_name(Term("/m:3", "/m", ":3"), {"s": "missing"})
+    assert raised.value.kind == "missing"
 
 
 def test_errors_handed_over_by_another_fork_are_raised():
     outcome = failure_outcome(KeelAWSError("throttled", "GetParameters /a: ThrottlingException: Rate exceeded"))
-    with pytest.raises(LookupRuleError, match="ThrottlingException"):
+    with pytest.raises(KeelAWSError, match="ThrottlingException") as raised:
         Shaper(options()).by_name(Term("/a", "/a"), outcome)
+    assert raised.value.kind == "throttled"
 
 
 def test_json_values_decode_and_bad_json_never_quotes_the_value():
     shaper = Shaper(options(json=True))
     assert shaper.by_name(Term("/f", "/f"), found('{"on": true, "n": [1, 2]}')) == {"on": True, "n": [1, 2]}
-    with pytest.raises(LookupRuleError) as raised:
+    with pytest.raises(KeelRuleError) as raised:
         shaper.by_name(Term("/s", "/s"), found(SECRET, "SecureString"))
     assert "parameter /s: value is not valid JSON" in str(raised.value)
     assert SECRET not in str(raised.value) and "pa55" not in str(raised.value)
@@ -174,13 +175,13 @@ def test_by_path_full_names_droppath_and_shortnames():
     }
     root = Shaper(options(bypath=True, droppath=True)).by_path(Term("/", "/"), TREE)
     assert "app/prod/port" in root
-    with pytest.raises(LookupRuleError, match=r"shortnames gives 'port' for both /app/prod/port and /app/prod/x/port"):
+    with pytest.raises(KeelRuleError, match=r"shortnames gives 'port' for both /app/prod/port and /app/prod/x/port"):
         Shaper(options(bypath=True, shortnames=True)).by_path(term, TREE)
 
 
 def test_empty_or_denied_path_follows_on_missing_and_on_denied():
     term = Term("/none", "/none")
-    with pytest.raises(LookupRuleError, match="no parameters under path /none"):
+    with pytest.raises(KeelAWSError, match="no parameters under path /none"):
         Shaper(options(bypath=True)).by_path(term, {"s": "found", "p": []})
     assert Shaper(options(bypath=True, on_missing="skip")).by_path(term, {"s": "found", "p": []}) == {}
     shaper = Shaper(options(bypath=True, on_denied="warn"))

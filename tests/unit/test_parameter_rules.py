@@ -15,8 +15,8 @@ import pytest
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import check_tags, compare_tags, merged_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import CHANGED_MASK, MASK, masked_pair
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import build_desired
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.plan import normalize_key_id, plan_parameter
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import (
     parse_policies,
@@ -47,7 +47,7 @@ def test_static_rules_name_the_option_and_the_rule(options, field, rule):
     options = dict(options)
     name = options.pop("name", "/app/x")
     options.setdefault("value", SECRET)
-    with pytest.raises(ParameterRuleError) as err:
+    with pytest.raises(KeelRuleError) as err:
         build_desired(name, options)
     message = str(err.value)
     assert message.startswith(f"{field}") or message.startswith(f"{field}:"), message
@@ -112,7 +112,7 @@ STATE_RULES = [
 @pytest.mark.parametrize(("options", "now", "field", "rule"), STATE_RULES)
 def test_rules_against_the_current_parameter(options, now, field, rule):
     desired = build_desired("/app/x", options)
-    with pytest.raises(ParameterRuleError) as err:
+    with pytest.raises(KeelRuleError) as err:
         check_against_current(desired, now)
     assert str(err.value).startswith(f"{field}:")
     assert rule in str(err.value)
@@ -125,7 +125,7 @@ def test_existing_advanced_parameter_holds_8kb_without_naming_the_tier():
 
 def test_too_many_labels_on_one_version():
     desired = build_desired("/app/x", {"value": "old", "labels": ["new1", "new2"]})
-    with pytest.raises(ParameterRuleError, match="would carry 11 labels, at most 10"):
+    with pytest.raises(KeelRuleError, match="would carry 11 labels, at most 10"):
         plan_parameter(desired, current(labels=[f"l{i}" for i in range(9)]))
     purge = build_desired("/app/x", {"value": "old", "labels": ["new1", "new2"], "purge_labels": True})
     change = plan_parameter(purge, current(labels=[f"l{i}" for i in range(9)]))
@@ -222,7 +222,7 @@ def test_tree_reports_every_problem_with_its_place():
         "dup/x": "2",
         "/abs": "3",
     }
-    with pytest.raises(ParameterRuleError) as err:
+    with pytest.raises(KeelRuleError) as err:
         flatten_tree("/prod", {k: v for k, v in tree.items() if k != "/abs"})
     message = str(err.value)
     assert message.startswith("4 problems: ")
@@ -231,7 +231,7 @@ def test_tree_reports_every_problem_with_its_place():
     assert "parameters.nothing.value: required" in message
     assert "parameters.dup/x: names /prod/dup/x, which parameters.dup/x already names" in message
     assert SECRET not in message
-    with pytest.raises(ParameterRuleError, match="key '/abs' must be a relative name"):
+    with pytest.raises(KeelRuleError, match="key '/abs' must be a relative name"):
         flatten_tree("/prod", {"/abs": "3"})
 
 

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from ansible_collections.keel.ssm.plugins.filter.settings import settings as settings_filter
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import (
-    SettingError,
     settings_from_parameters,
 )
 
@@ -75,7 +75,7 @@ def test_values_take_the_declared_type(roles_dir):
     ],
 )
 def test_bad_parameters_are_named(roles_dir, name, value, rule):
-    with pytest.raises(SettingError) as err:
+    with pytest.raises(KeelRuleError) as err:
         convert(roles_dir, {name: value})
     assert str(err.value).startswith(name)
     assert rule in str(err.value)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.keel.ssm.plugins.module_utils.documents.schedule import (
-    ScheduleRuleError,
     check_schedule,
     schedule_kind,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 # The user guide's association examples, plus forms its rules allow.
 VALID = [
@@ -71,7 +71,7 @@ def test_valid_schedules(expression):
     ],
 )
 def test_invalid_schedules_name_field_and_rule(expression, rule):
-    with pytest.raises(ScheduleRuleError) as caught:
+    with pytest.raises(KeelRuleError) as caught:
         check_schedule(expression)
     message = str(caught.value)
     assert message.startswith("schedule")

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError
 from ansible_collections.keel.ssm.plugins.modules.ssm_agent_signature import (
-    SignatureError,
     crc24,
     dearmor,
     judge,
@@ -92,14 +92,14 @@ def test_dearmor_gives_the_binary_key_and_checks_the_armor_crc(signers):
     lines = signers["aws"].armored.splitlines()
     body = next(i for i, line in enumerate(lines) if len(line) > 40)
     lines[body] = ("A" if lines[body][0] != "A" else "B") + lines[body][1:]
-    with pytest.raises(SignatureError, match="checksum mismatch"):
+    with pytest.raises(KeelHostError, match="checksum mismatch"):
         dearmor("\n".join(lines))
 
 
 def test_dearmor_refuses_text_without_a_key_block():
-    with pytest.raises(SignatureError, match="no ASCII-armored public key block"):
+    with pytest.raises(KeelHostError, match="no ASCII-armored public key block"):
         dearmor("ssh-rsa AAAAB3Nza")
-    with pytest.raises(SignatureError, match="no END line"):
+    with pytest.raises(KeelHostError, match="no END line"):
         dearmor("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBGTt\n")
 
 
@@ -196,7 +196,7 @@ def test_bad_options_are_named(tmp_path, package):
 )
 def test_judge_refuses_every_status_but_a_good_pinned_signature(lines, message):
     status = parse_status("\n".join(f"[GNUPG:] {line}" for line in lines) + "\ngpgv: noise\n")
-    with pytest.raises(SignatureError, match=message):
+    with pytest.raises(KeelHostError, match=message):
         judge(status, "A" * 40)
 
 

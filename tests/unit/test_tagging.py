@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import (
-    TagRuleError,
     check_tags,
     compare_tags,
     merged_tags,
     tag_dict,
     tag_list,
 )
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 
 def test_values_become_text_and_unicode_letters_pass():
@@ -37,7 +37,7 @@ def test_values_become_text_and_unicode_letters_pass():
     ],
 )
 def test_bad_tags_name_the_rule(tags, rule):
-    with pytest.raises(TagRuleError, match=r"^tags") as caught:
+    with pytest.raises(KeelRuleError, match=r"^tags") as caught:
         check_tags(tags)
     assert rule in str(caught.value)
 

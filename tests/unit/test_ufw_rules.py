@@ -10,11 +10,11 @@ import random
 
 import pytest
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.host.ufw import (
     COMMENTS,
     Op,
     Rule,
-    UfwSpecError,
     apply_op,
     desired_rules,
     make_rule,
@@ -139,7 +139,7 @@ def test_settings_become_the_tuples_ufw_stores():
     ],
 )
 def test_bad_settings_name_the_setting_and_the_rule(overrides, message):
-    with pytest.raises(UfwSpecError, match=message):
+    with pytest.raises(KeelRuleError, match=message):
         desired_rules(settings(**overrides), prefix="keel_ufw_")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
-    ParameterRuleError,
     check_label,
     check_labels,
     check_parameter_name,
@@ -39,20 +39,20 @@ def test_valid_names_for_read(name):
     ],
 )
 def test_invalid_names(name, rule):
-    with pytest.raises(ParameterRuleError, match="name") as err:
+    with pytest.raises(KeelRuleError, match="name") as err:
         check_parameter_name(name)
     assert rule in str(err.value)
 
 
 def test_public_aws_parameters_are_read_only():
-    with pytest.raises(ParameterRuleError, match="'aws' or 'ssm'"):
+    with pytest.raises(KeelRuleError, match="'aws' or 'ssm'"):
         check_parameter_name("/aws/service/x", for_write=True)
 
 
 def test_paths():
     assert check_parameter_path("/") == "/"
     assert check_parameter_path("/prod/app/") == "/prod/app"
-    with pytest.raises(ParameterRuleError, match="path 'prod': a path must start with '/'"):
+    with pytest.raises(KeelRuleError, match="path 'prod': a path must start with '/'"):
         check_parameter_path("prod")
 
 
@@ -73,13 +73,13 @@ def test_valid_labels(label):
     ],
 )
 def test_invalid_labels(label, rule):
-    with pytest.raises(ParameterRuleError, match="labels") as err:
+    with pytest.raises(KeelRuleError, match="labels") as err:
         check_label(label)
     assert rule in str(err.value)
 
 
 def test_at_most_ten_labels():
-    with pytest.raises(ParameterRuleError, match="11 labels given, at most 10"):
+    with pytest.raises(KeelRuleError, match="11 labels given, at most 10"):
         check_labels([f"l{i}" for i in range(11)])
 
 
@@ -100,7 +100,7 @@ def test_split_selector(term, expected):
     [("/a/b:", "empty selector"), ("/a/b:0", "positive integer"), ("/a/b:9x", "must not start with a digit")],
 )
 def test_bad_selectors_name_the_term(term, rule):
-    with pytest.raises(ParameterRuleError) as err:
+    with pytest.raises(KeelRuleError) as err:
         split_selector(term)
     assert repr(term) in str(err.value)
     assert rule in str(err.value)

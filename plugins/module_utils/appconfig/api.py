@@ -1,6 +1,6 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""AppConfig calls: one wrapper that maps botocore errors, paginated lists, lookups by
+"""AppConfig calls: one wrapper (through errors.aws_call), paginated lists, lookups by
 name or ID, and tags by ARN. Every function takes a boto3 `appconfig` client built by
 connection.aws_client (so retries and timeouts are the client's) and raises
 errors.KeelAWSError when AWS says no.
@@ -8,8 +8,8 @@ errors.KeelAWSError when AWS says no.
 
 from __future__ import annotations
 
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import ID_PATTERN, AppConfigRuleError
-from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import ID_PATTERN
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError, aws_call
 
 PAGE_SIZE = 50  # MaxResults: 1 to 50 for every AppConfig list call
 
@@ -18,10 +18,8 @@ def call(client, operation, subject=None, **kwargs):
     """client.<operation>(**kwargs) with botocore errors mapped; the response without
     its ResponseMetadata."""
     method = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
-    try:
+    with aws_call(operation, subject):
         response = getattr(client, method)(**kwargs)
-    except aws_errors() as exc:
-        raise map_aws_error(exc, operation, subject) from None
     response.pop("ResponseMetadata", None)
     return response
 
@@ -45,7 +43,7 @@ def pick(items, reference, what, field):
     named = [item for item in items if item.get("Name") == reference]
     if len(named) > 1:
         ids = ", ".join(sorted(item["Id"] for item in named))
-        raise AppConfigRuleError(f"{field} {reference!r}: {len(named)} {what}s have this name ({ids}); give the ID")
+        raise KeelRuleError(f"{field} {reference!r}: {len(named)} {what}s have this name ({ids}); give the ID")
     if named:
         return named[0]
     if ID_PATTERN.match(reference) or reference.startswith("AppConfig."):
@@ -74,13 +72,13 @@ def find_strategy(client, reference, field="strategy"):
 def require_application(client, reference, field="application"):
     application = find_application(client, reference, field)
     if application is None:
-        raise AppConfigRuleError(f"{field} {reference!r}: no such AppConfig application (name or ID)")
+        raise KeelRuleError(f"{field} {reference!r}: no such AppConfig application (name or ID)")
     return application
 
 
 def require(found, reference, what, field):
     if found is None:
-        raise AppConfigRuleError(f"{field} {reference!r}: no such {what} (name or ID)")
+        raise KeelRuleError(f"{field} {reference!r}: no such {what} (name or ID)")
     return found
 
 
@@ -94,7 +92,7 @@ def require_support(client, operation, member, field):
     if not supports(client, operation, member):
         import botocore
 
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"{field}: the installed botocore {botocore.__version__} does not know {operation}'s {member};"
             " upgrade boto3/botocore or leave the option out"
         )

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import re
 
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import HOSTED_CONTENT_MAX, AppConfigRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import HOSTED_CONTENT_MAX
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 JSON_TYPES = ("application/json", "text/json")
 YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml")
@@ -62,7 +63,7 @@ def _yaml():
     try:
         import yaml
     except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-        raise AppConfigRuleError("content: YAML needs the PyYAML library on the host running the module") from None
+        raise KeelRuleError("content: YAML needs the PyYAML library on the host running the module") from None
     return yaml
 
 
@@ -74,13 +75,13 @@ def parse(data, content_type, field="content"):
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise AppConfigRuleError(f"{field}: not UTF-8 text, as content type {content_type} requires") from None
+        raise KeelRuleError(f"{field}: not UTF-8 text, as content type {content_type} requires") from None
     if kind == "json":
         try:
             return json.loads(text)
         except ValueError as exc:
             detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if hasattr(exc, "msg") else "not JSON"
-            raise AppConfigRuleError(f"{field}: not valid JSON ({detail})") from None
+            raise KeelRuleError(f"{field}: not valid JSON ({detail})") from None
     if kind == "yaml":
         yaml = _yaml()
         try:
@@ -88,7 +89,7 @@ def parse(data, content_type, field="content"):
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-            raise AppConfigRuleError(f"{field}: not valid YAML{where}") from None
+            raise KeelRuleError(f"{field}: not valid YAML{where}") from None
     return text
 
 
@@ -105,15 +106,15 @@ def encode(content, content_type):
             text = _yaml().safe_dump(content, default_flow_style=False, sort_keys=False, allow_unicode=True)
             data = text.encode("utf-8")
         else:
-            raise AppConfigRuleError(
+            raise KeelRuleError(
                 f"content: a mapping or list needs a JSON or YAML content_type, not {content_type}; give a string"
             )
     else:
-        raise AppConfigRuleError("content: must be a string, a mapping or a list")
+        raise KeelRuleError("content: must be a string, a mapping or a list")
     if not data:
-        raise AppConfigRuleError("content: empty")
+        raise KeelRuleError("content: empty")
     if len(data) > HOSTED_CONTENT_MAX:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"content: {len(data)} bytes, the hosted configuration store takes at most {HOSTED_CONTENT_MAX} (1 MB)"
         )
     return data
@@ -143,7 +144,7 @@ def same_content(current, desired, profile_type=None):
     if kind_of(desired_type) in ("json", "yaml"):
         try:
             before = parse(current_data, current_type, field="current content")
-        except AppConfigRuleError:
+        except KeelRuleError:
             return False
         return normalized(before, profile_type) == normalized(parse(desired_data, desired_type), profile_type)
     return current_data == desired_data
@@ -154,7 +155,7 @@ def _draft4():
     try:
         from jsonschema import Draft4Validator
     except ImportError:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"JSON Schema validators are checked before anything is sent, which needs the jsonschema library on"
             f" the host running the module ({JSONSCHEMA_HINT})"
         ) from None
@@ -178,14 +179,14 @@ def load_schema(content, field):
         try:
             schema = json.loads(content)
         except ValueError as exc:
-            raise AppConfigRuleError(f"{field}: not valid JSON ({getattr(exc, 'msg', exc)})") from None
+            raise KeelRuleError(f"{field}: not valid JSON ({getattr(exc, 'msg', exc)})") from None
     else:
-        raise AppConfigRuleError(f"{field}: a JSON_SCHEMA validator's content is a JSON Schema (text or mapping)")
+        raise KeelRuleError(f"{field}: a JSON_SCHEMA validator's content is a JSON Schema (text or mapping)")
     if not isinstance(schema, dict):
-        raise AppConfigRuleError(f"{field}: a JSON Schema must be an object")
+        raise KeelRuleError(f"{field}: a JSON Schema must be an object")
     declared = schema.get("$schema")
     if declared is not None and str(declared).rstrip("#") not in DRAFT_04:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"{field}.$schema {declared!r}: AppConfig evaluates JSON Schema draft-04; declare"
             " http://json-schema.org/draft-04/schema# or leave $schema out"
         )
@@ -195,11 +196,11 @@ def load_schema(content, field):
     try:
         validator.check_schema(schema)
     except SchemaError as exc:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"{_path(field, exc.absolute_path)}: not a valid draft-04 schema ('{exc.validator}' rule)"
         ) from None
     if len(text) > 32768:
-        raise AppConfigRuleError(f"{field}: {len(text)} characters, a validator holds at most 32768")
+        raise KeelRuleError(f"{field}: {len(text)} characters, a validator holds at most 32768")
     return text, schema
 
 
@@ -225,40 +226,40 @@ def _describe(error):
 
 
 def validate_against(schema, instance, field, source):
-    """Raise AppConfigRuleError for the first violation (ordered by path), naming the
+    """Raise KeelRuleError for the first violation (ordered by path), naming the
     path, the rule and which validator said so."""
     errors = sorted(_draft4()(schema).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise AppConfigRuleError(f"{_path(field, first.absolute_path)}: {_describe(first)}, per {source}{more}")
+        raise KeelRuleError(f"{_path(field, first.absolute_path)}: {_describe(first)}, per {source}{more}")
 
 
 # -- AWS.AppConfig.FeatureFlags ----------------------------------------------------------------
 def _object(value, where):
     if not isinstance(value, dict):
-        raise AppConfigRuleError(f"{where}: must be an object")
+        raise KeelRuleError(f"{where}: must be an object")
     return value
 
 
 def _only(entry, allowed, where):
     extra = sorted(set(entry) - set(allowed))
     if extra:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"{where}: unknown key {', '.join(map(repr, extra))} (allowed: {', '.join(sorted(allowed))})"
         )
 
 
 def _key(key, where):
     if not isinstance(key, str) or not FLAG_KEY.match(key):
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"{where} {key!r}: keys start with a lowercase letter, then up to 63 letters, digits, '_' or '-'"
         )
 
 
 def _text(value, where, maximum=TEXT_MAX):
     if not isinstance(value, str) or len(value) > maximum:
-        raise AppConfigRuleError(f"{where}: must be a string of at most {maximum} characters")
+        raise KeelRuleError(f"{where}: must be a string of at most {maximum} characters")
 
 
 def _is_number(value):
@@ -270,25 +271,25 @@ def _check_constraints(constraints, where, elements=False):
     kind = constraints.get("type")
     kinds = ("number", "string") if elements else tuple(CONSTRAINT_KEYS)
     if kind not in kinds:
-        raise AppConfigRuleError(f"{where}.type: must be one of {', '.join(kinds)}")
+        raise KeelRuleError(f"{where}.type: must be one of {', '.join(kinds)}")
     _only(constraints, CONSTRAINT_KEYS[kind], where)
     if "required" in constraints and not isinstance(constraints["required"], bool):
-        raise AppConfigRuleError(f"{where}.required: must be true or false")
+        raise KeelRuleError(f"{where}.required: must be true or false")
     for bound in ("minimum", "maximum"):
         if bound in constraints and (not isinstance(constraints[bound], int) or isinstance(constraints[bound], bool)):
-            raise AppConfigRuleError(f"{where}.{bound}: must be an integer")
+            raise KeelRuleError(f"{where}.{bound}: must be an integer")
     if "pattern" in constraints and "enum" in constraints:
-        raise AppConfigRuleError(f"{where}: pattern and enum exclude each other")
+        raise KeelRuleError(f"{where}: pattern and enum exclude each other")
     if "pattern" in constraints:
         _text(constraints["pattern"], f"{where}.pattern")
         try:
             re.compile(constraints["pattern"])
         except re.error as exc:
-            raise AppConfigRuleError(f"{where}.pattern: not a valid regular expression ({exc})") from None
+            raise KeelRuleError(f"{where}.pattern: not a valid regular expression ({exc})") from None
     if "enum" in constraints:
         enum = constraints["enum"]
         if not isinstance(enum, list) or not enum or len(enum) > ENUM_MAX:
-            raise AppConfigRuleError(f"{where}.enum: must list 1 to {ENUM_MAX} values")
+            raise KeelRuleError(f"{where}.enum: must list 1 to {ENUM_MAX} values")
         for index, item in enumerate(enum):
             if not (isinstance(item, int) and not isinstance(item, bool)):
                 _text(item, f"{where}.enum[{index}]")
@@ -301,14 +302,14 @@ def _check_value(value, constraints, where):
     its declared constraints."""
     if isinstance(value, list):
         if not (all(isinstance(v, str) for v in value) or all(_is_number(v) for v in value)):
-            raise AppConfigRuleError(f"{where}: a list value holds only strings or only numbers")
+            raise KeelRuleError(f"{where}: a list value holds only strings or only numbers")
         for index, item in enumerate(value):
             if isinstance(item, str):
                 _text(item, f"{where}[{index}]")
     elif isinstance(value, str):
         _text(value, where)
     elif not (_is_number(value) or isinstance(value, bool)):
-        raise AppConfigRuleError(f"{where}: must be a string, number, boolean or list")
+        raise KeelRuleError(f"{where}: must be a string, number, boolean or list")
     if not constraints:
         return
     kind = constraints["type"]
@@ -319,39 +320,39 @@ def _check_value(value, constraints, where):
         "array": isinstance(value, list),
     }[kind]
     if not matches:
-        raise AppConfigRuleError(f"{where}: must be of type {kind}, as its attribute's constraints say")
+        raise KeelRuleError(f"{where}: must be of type {kind}, as its attribute's constraints say")
     if kind == "array":
         element = constraints.get("elements")
         for index, item in enumerate(value if element else ()):
             _check_value(item, element, f"{where}[{index}]")
         return
     if "minimum" in constraints and value < constraints["minimum"]:
-        raise AppConfigRuleError(f"{where}: below the attribute's minimum {constraints['minimum']}")
+        raise KeelRuleError(f"{where}: below the attribute's minimum {constraints['minimum']}")
     if "maximum" in constraints and value > constraints["maximum"]:
-        raise AppConfigRuleError(f"{where}: above the attribute's maximum {constraints['maximum']}")
+        raise KeelRuleError(f"{where}: above the attribute's maximum {constraints['maximum']}")
     if "pattern" in constraints and not re.search(constraints["pattern"], value):
-        raise AppConfigRuleError(f"{where}: does not match the attribute's pattern {constraints['pattern']!r}")
+        raise KeelRuleError(f"{where}: does not match the attribute's pattern {constraints['pattern']!r}")
     if "enum" in constraints and value not in constraints["enum"]:
-        raise AppConfigRuleError(f"{where}: not one of the attribute's enum values")
+        raise KeelRuleError(f"{where}: not one of the attribute's enum values")
 
 
 def _check_flag(key, flag, where):
     _only(_object(flag, where), FLAG_KEYS, where)
     name = flag.get("name", "-")
     if not isinstance(name, str) or not 1 <= len(name) <= FLAG_NAME_MAX or "\n" in name:
-        raise AppConfigRuleError(f"{where}.name: 1 to {FLAG_NAME_MAX} characters on one line")
+        raise KeelRuleError(f"{where}.name: 1 to {FLAG_NAME_MAX} characters on one line")
     if "description" in flag:
         _text(flag["description"], f"{where}.description")
     if "_deprecation" in flag:
         deprecation = _object(flag["_deprecation"], f"{where}._deprecation")
         _only(deprecation, {"status", "date"}, f"{where}._deprecation")
         if deprecation.get("status") not in (None, "planned"):
-            raise AppConfigRuleError(f"{where}._deprecation.status: the only status is 'planned'")
+            raise KeelRuleError(f"{where}._deprecation.status: the only status is 'planned'")
         if "date" in deprecation and not (isinstance(deprecation["date"], str) and DATE.match(deprecation["date"])):
-            raise AppConfigRuleError(f"{where}._deprecation.date: must be a date, YYYY-MM-DD")
+            raise KeelRuleError(f"{where}._deprecation.date: must be a date, YYYY-MM-DD")
     attributes = _object(flag.get("attributes", {}), f"{where}.attributes")
     if len(attributes) > ATTRIBUTES_MAX:
-        raise AppConfigRuleError(f"{where}.attributes: {len(attributes)} given, a flag takes at most {ATTRIBUTES_MAX}")
+        raise KeelRuleError(f"{where}.attributes: {len(attributes)} given, a flag takes at most {ATTRIBUTES_MAX}")
     for name, attribute in attributes.items():
         here = f"{where}.attributes.{name}"
         _key(name, f"{where}.attributes key")
@@ -365,7 +366,7 @@ def _check_flag(key, flag, where):
 def _check_flag_value(key, entry, flag, where):
     _object(entry, where)
     if "enabled" in entry and not isinstance(entry["enabled"], bool):
-        raise AppConfigRuleError(f"{where}.enabled: must be true or false")
+        raise KeelRuleError(f"{where}.enabled: must be true or false")
     declared = flag.get("attributes") or {}
     for name, value in entry.items():
         if name in ("enabled", *SERVICE_STAMPS):
@@ -375,40 +376,40 @@ def _check_flag_value(key, entry, flag, where):
             continue
         _key(name, f"{where} key")
         if name not in declared:
-            raise AppConfigRuleError(f"{where}.{name}: flags.{key}.attributes declares no attribute {name!r}")
+            raise KeelRuleError(f"{where}.{name}: flags.{key}.attributes declares no attribute {name!r}")
         _check_value(value, declared[name].get("constraints"), f"{where}.{name}")
     if entry.get("enabled"):
         for name, attribute in declared.items():
             if (attribute.get("constraints") or {}).get("required") and name not in entry:
-                raise AppConfigRuleError(f"{where}.{name}: required by flags.{key}.attributes.{name}.constraints")
+                raise KeelRuleError(f"{where}.{name}: required by flags.{key}.attributes.{name}.constraints")
 
 
 def _check_variants(variants, declared, where):
     if not isinstance(variants, list) or len(variants) > VARIANTS_MAX:
-        raise AppConfigRuleError(f"{where}: must be a list of at most {VARIANTS_MAX} variants")
+        raise KeelRuleError(f"{where}: must be a list of at most {VARIANTS_MAX} variants")
     for index, variant in enumerate(variants):
         here = f"{where}[{index}]"
         _only(_object(variant, here), {"name", "enabled", "rule", "attributeValues"}, here)
         if not isinstance(variant.get("name"), str) or not 1 <= len(variant["name"]) <= FLAG_NAME_MAX:
-            raise AppConfigRuleError(f"{here}.name: required, 1 to {FLAG_NAME_MAX} characters")
+            raise KeelRuleError(f"{here}.name: required, 1 to {FLAG_NAME_MAX} characters")
         if not isinstance(variant.get("enabled"), bool):
-            raise AppConfigRuleError(f"{here}.enabled: required, true or false")
+            raise KeelRuleError(f"{here}.enabled: required, true or false")
         if "rule" in variant:
             _text(variant["rule"], f"{here}.rule", VARIANT_RULE_MAX)
         for name, value in _object(variant.get("attributeValues", {}), f"{here}.attributeValues").items():
             _key(name, f"{here}.attributeValues key")
             if name not in declared:
-                raise AppConfigRuleError(f"{here}.attributeValues.{name}: the flag declares no attribute {name!r}")
+                raise KeelRuleError(f"{here}.attributeValues.{name}: the flag declares no attribute {name!r}")
             _check_value(value, declared[name].get("constraints"), f"{here}.attributeValues.{name}")
 
 
 def check_feature_flags(document, field="content"):
-    """Raise AppConfigRuleError for the first thing AppConfig's feature-flags format
+    """Raise KeelRuleError for the first thing AppConfig's feature-flags format
     refuses; returns the document."""
     _object(document, field)
     _only(document, {"version", "flags", "values"}, field)
     if document.get("version") != FLAGS_VERSION:
-        raise AppConfigRuleError(f'{field}.version: required, the string "{FLAGS_VERSION}"')
+        raise KeelRuleError(f'{field}.version: required, the string "{FLAGS_VERSION}"')
     flags = _object(document.get("flags", {}), f"{field}.flags")
     for key, flag in flags.items():
         _key(key, f"{field}.flags key")
@@ -416,6 +417,6 @@ def check_feature_flags(document, field="content"):
     for key, entry in _object(document.get("values", {}), f"{field}.values").items():
         _key(key, f"{field}.values key")
         if key not in flags:
-            raise AppConfigRuleError(f"{field}.values.{key}: no flag {key!r} in {field}.flags")
+            raise KeelRuleError(f"{field}.values.{key}: no flag {key!r} in {field}.flags")
         _check_flag_value(key, entry, flags[key], f"{field}.values.{key}")
     return document

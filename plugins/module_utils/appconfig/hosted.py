@@ -17,12 +17,12 @@ from ansible_collections.keel.ssm.plugins.module_utils.appconfig.content import 
 )
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import (
     FEATURE_FLAGS,
-    AppConfigRuleError,
     check_content_type,
     check_description,
     check_version_label,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.diff import diff_entry, render_text
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 
 class DesiredContent:
@@ -39,7 +39,7 @@ class DesiredContent:
         """The feature-flags format, for such profiles."""
         if profile_type == FEATURE_FLAGS:
             if kind_of(self.content_type) != "json":
-                raise AppConfigRuleError(f"content_type: {FEATURE_FLAGS} content is JSON (application/json)")
+                raise KeelRuleError(f"content_type: {FEATURE_FLAGS} content is JSON (application/json)")
             check_feature_flags(self.parsed)
 
     def check_validators(self, validators, source):
@@ -51,7 +51,7 @@ class DesiredContent:
             field = f"validators[{index}]"
             _text, schema = load_schema(validator["Content"], f"{field}.content")
             if kind_of(self.content_type) not in ("json", "yaml"):
-                raise AppConfigRuleError(f"content_type: {field} is a JSON Schema, so the content must be JSON or YAML")
+                raise KeelRuleError(f"content_type: {field} is a JSON Schema, so the content must be JSON or YAML")
             validate_against(schema, self.parsed, "content", f"{field} ({source})")
 
 
@@ -138,7 +138,7 @@ def ensure_version(module, client, application_id, profile_id, desired, profile_
 def _text(data, content_type):
     try:
         parsed = parse(data, content_type, field="content")
-    except AppConfigRuleError:
+    except KeelRuleError:
         parsed = None
     if isinstance(parsed, (dict, list)):
         return render_text(parsed)

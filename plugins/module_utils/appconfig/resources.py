@@ -15,15 +15,15 @@ import contextlib
 import json
 
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import api
-from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import AppConfigRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import (
-    TagRuleError,
     check_tags,
     compare_tags,
     merged_tags,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.diff import attach_diff, diff_entry
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 # Options every resource module takes (documented in the keel.ssm.appconfig fragment),
 # and the parent application of environments, profiles and deployments
@@ -38,9 +38,8 @@ APPLICATION_SPEC = {"application": {"type": "str", "required": True}}
 
 
 def module_main(argument_spec, run):
-    """An AppConfig module's main(): rule errors (ours and the tags') fail with their message."""
-    module = KeelAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    module.run_and_exit(run, rule_errors=(AppConfigRuleError, TagRuleError))
+    """An AppConfig module's main(): the module with the AWS options, ended by the runner."""
+    run_module(KeelAWSModule(argument_spec=argument_spec, supports_check_mode=True), run)
 
 
 def resource_options(params):
@@ -153,7 +152,7 @@ def resolve(module, found, reference, what, field):
     if module.check_mode:
         module.warn(f"{field} {reference!r}: no such {what} yet; check mode assumes an earlier task creates it")
         return None
-    raise AppConfigRuleError(f"{field} {reference!r}: no such {what} (name or ID)")
+    raise KeelRuleError(f"{field} {reference!r}: no such {what} (name or ID)")
 
 
 def find(client, kind, parents, name, field="name"):
@@ -202,7 +201,7 @@ def ensure(module, kind, parents, name, desired, tags=None, purge_tags=True, sta
         return create(module, client, kind, parents, name, desired, tags)
     for member in kind.immutable:
         if desired.get(member) is not None and differs(member, current.get(member), desired[member]):
-            raise AppConfigRuleError(
+            raise KeelRuleError(
                 f"{snake(member)}: {kind.what} {name!r} has {current.get(member) or UNSET.get(member)!r} and AppConfig"
                 f" cannot change it to {desired[member]!r}; delete the {kind.what} first (state: absent)"
             )
@@ -234,7 +233,7 @@ def ensure(module, kind, parents, name, desired, tags=None, purge_tags=True, sta
 def create(module, client, kind, parents, name, desired, tags):
     missing = [snake(member) for member in kind.required if desired.get(member) is None]
     if missing:
-        raise AppConfigRuleError(f"{', '.join(missing)}: required to create {kind.what} {name!r}")
+        raise KeelRuleError(f"{', '.join(missing)}: required to create {kind.what} {name!r}")
     request = {member: value for member, value in desired.items() if value is not None}
     if tags:
         request["Tags"] = tags

@@ -5,15 +5,15 @@
 Limits and patterns come from botocore's appconfig service model (2019-10-09): botocore
 itself only checks required members, types and minimum lengths, AWS checks the rest.
 Rules marked "documented" come from the AppConfig user guide instead. Every failure
-raises AppConfigRuleError with a message that names the field and the rule.
+raises KeelRuleError with a message that names the field and the rule.
 """
 
 from __future__ import annotations
 
 import re
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
-    ParameterRuleError,
     check_parameter_name,
 )
 
@@ -53,15 +53,11 @@ CONTENT_TYPE_MAX = 255
 HOSTED_CONTENT_MAX = 1024 * 1024
 
 
-class AppConfigRuleError(ValueError):
-    """Input AppConfig would reject (or that we refuse); the message names field and rule."""
-
-
 def _text(value, field, minimum, maximum, what="characters"):
     if not isinstance(value, str):
-        raise AppConfigRuleError(f"{field}: must be a string")
+        raise KeelRuleError(f"{field}: must be a string")
     if not minimum <= len(value) <= maximum:
-        raise AppConfigRuleError(f"{field} {value[:40]!r}: must be {minimum} to {maximum} {what} long")
+        raise KeelRuleError(f"{field} {value[:40]!r}: must be {minimum} to {maximum} {what} long")
     return value
 
 
@@ -80,7 +76,7 @@ def check_description(description, field="description", ascii_only=False):
     _text(description, field, 0, DESCRIPTION_MAX)
     if ascii_only and not description.isascii():
         # CreateHostedConfigurationVersion sends it as an HTTP header.
-        raise AppConfigRuleError(f"{field}: only ASCII characters are allowed (AppConfig sends it as an HTTP header)")
+        raise KeelRuleError(f"{field}: only ASCII characters are allowed (AppConfig sends it as an HTTP header)")
     return description
 
 
@@ -92,7 +88,7 @@ def check_reference(value, field):
 def check_strategy_name(name, field="name"):
     check_name(name, field)
     if name.startswith("AppConfig."):
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"{field} {name!r}: names starting with 'AppConfig.' are AWS's predefined strategies, which cannot be"
             " created or changed; use such a strategy by name in keel.ssm.appconfig_deployment"
         )
@@ -103,7 +99,7 @@ def check_role_arn(arn, field):
     if arn is None:
         return None
     if not isinstance(arn, str) or not ROLE_ARN_MIN <= len(arn) <= ARN_MAX or not ROLE_ARN.match(arn):
-        raise AppConfigRuleError(f"{field} {arn!r}: must be an IAM role ARN, arn:aws:iam::<12-digit account>:role/NAME")
+        raise KeelRuleError(f"{field} {arn!r}: must be an IAM role ARN, arn:aws:iam::<12-digit account>:role/NAME")
     return arn
 
 
@@ -112,18 +108,18 @@ def check_monitors(monitors, field="monitors"):
     if monitors is None:
         return None
     if len(monitors) > MONITORS_MAX:
-        raise AppConfigRuleError(f"{field}: {len(monitors)} given, an environment takes at most {MONITORS_MAX}")
+        raise KeelRuleError(f"{field}: {len(monitors)} given, an environment takes at most {MONITORS_MAX}")
     checked, seen = [], set()
     for index, monitor in enumerate(monitors):
         where = f"{field}[{index}]"
         alarm = monitor.get("alarm_arn")
         if not isinstance(alarm, str) or len(alarm) > ARN_MAX or not ALARM_ARN.match(alarm):
-            raise AppConfigRuleError(
+            raise KeelRuleError(
                 f"{where}.alarm_arn {alarm!r}: must be a CloudWatch alarm ARN,"
                 " arn:aws:cloudwatch:<region>:<account>:alarm:NAME"
             )
         if alarm in seen:
-            raise AppConfigRuleError(f"{where}.alarm_arn {alarm!r}: listed twice")
+            raise KeelRuleError(f"{where}.alarm_arn {alarm!r}: listed twice")
         seen.add(alarm)
         entry = {"AlarmArn": alarm}
         role = check_role_arn(monitor.get("alarm_role_arn"), f"{where}.alarm_role_arn")
@@ -135,43 +131,43 @@ def check_monitors(monitors, field="monitors"):
 
 def check_location_uri(uri, field="location_uri"):
     if not isinstance(uri, str) or not 1 <= len(uri) <= URI_MAX:
-        raise AppConfigRuleError(f"{field}: must be 'hosted' or a source URI of at most {URI_MAX} characters")
+        raise KeelRuleError(f"{field}: must be 'hosted' or a source URI of at most {URI_MAX} characters")
     if uri == HOSTED:
         return uri
     scheme = next((s for s in LOCATION_SCHEMES if uri.startswith(s)), None)
     if scheme is None:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"{field} {uri!r}: must be 'hosted' or start with one of {', '.join(LOCATION_SCHEMES)}"
         )
     rest = uri.removeprefix(scheme)
     if not rest:
-        raise AppConfigRuleError(f"{field} {uri!r}: names nothing after {scheme}")
+        raise KeelRuleError(f"{field} {uri!r}: names nothing after {scheme}")
     if scheme == "ssm-parameter://" and not rest.startswith("arn:"):
         try:
             check_parameter_name(rest, field=f"{field} parameter")
-        except ParameterRuleError as exc:
-            raise AppConfigRuleError(str(exc)) from None
+        except KeelRuleError as exc:
+            raise KeelRuleError(str(exc)) from None
     if scheme == "s3://":
         bucket, _slash, key = rest.partition("/")
         if not S3_BUCKET.match(bucket) or ".." in bucket:
-            raise AppConfigRuleError(
+            raise KeelRuleError(
                 f"{field} {uri!r}: bucket {bucket!r} is not a valid S3 bucket name (3 to 63 lowercase letters,"
                 " digits, '.' and '-')"
             )
         if not key:
-            raise AppConfigRuleError(f"{field} {uri!r}: must name an object, s3://BUCKET/KEY")
+            raise KeelRuleError(f"{field} {uri!r}: must name an object, s3://BUCKET/KEY")
     return uri
 
 
 def check_profile_source(location_uri, profile_type, retrieval_role_arn):
     """The combinations AppConfig refuses (documented)."""
     if profile_type == FEATURE_FLAGS and location_uri != HOSTED:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"location_uri {location_uri!r}: {FEATURE_FLAGS} profiles live in the hosted configuration store;"
             " use 'hosted'"
         )
     if location_uri != HOSTED and not retrieval_role_arn:
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"retrieval_role_arn: required for location_uri {location_uri!r} (AppConfig reads every source but the"
             " hosted store with this role)"
         )
@@ -187,7 +183,7 @@ def check_minutes(value, field):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MINUTES_MAX:
-        raise AppConfigRuleError(f"{field}: must be a whole number of minutes from 0 to {MINUTES_MAX}, got {value!r}")
+        raise KeelRuleError(f"{field}: must be a whole number of minutes from 0 to {MINUTES_MAX}, got {value!r}")
     return value
 
 
@@ -196,15 +192,15 @@ def check_growth_factor(value, field="growth_factor"):
         return None
     low, high = GROWTH_FACTOR_RANGE
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise AppConfigRuleError(f"{field}: must be a percentage from {low:g} to {high:g}, got {value!r}")
+        raise KeelRuleError(f"{field}: must be a percentage from {low:g} to {high:g}, got {value!r}")
     return float(value)
 
 
 def check_strategy_reference(value, field="strategy"):
     if not isinstance(value, str) or not value:
-        raise AppConfigRuleError(f"{field}: must be a strategy name or ID")
+        raise KeelRuleError(f"{field}: must be a strategy name or ID")
     if value.startswith("AppConfig.") and not PREDEFINED_STRATEGY.match(value):
-        raise AppConfigRuleError(
+        raise KeelRuleError(
             f"{field} {value!r}: not a predefined strategy ID (AppConfig. followed by 9 to 40 letters or digits,"
             " e.g. AppConfig.AllAtOnce)"
         )
@@ -213,7 +209,7 @@ def check_strategy_reference(value, field="strategy"):
 
 def check_configuration_version(value, field="configuration_version"):
     if isinstance(value, bool) or value is None:
-        raise AppConfigRuleError(f"{field}: required, the version to deploy (a hosted version number, ...)")
+        raise KeelRuleError(f"{field}: required, the version to deploy (a hosted version number, ...)")
     return _text(str(value), field, 1, VERSION_MAX)
 
 
@@ -222,14 +218,14 @@ def check_version_label(label, field="version_label"):
         return None
     _text(label, field, 1, VERSION_LABEL_MAX)
     if label.isdigit():
-        raise AppConfigRuleError(f"{field} {label!r}: must not be only digits (it would read as a version number)")
+        raise KeelRuleError(f"{field} {label!r}: must not be only digits (it would read as a version number)")
     return label
 
 
 def check_content_type(value, field="content_type"):
     _text(value, field, 1, CONTENT_TYPE_MAX)
     if "/" not in value or any(c.isspace() for c in value.split(";")[0]):
-        raise AppConfigRuleError(f"{field} {value!r}: must be a MIME type such as application/json")
+        raise KeelRuleError(f"{field} {value!r}: must be a MIME type such as application/json")
     return value
 
 
@@ -239,16 +235,16 @@ def check_validators(validators, field="validators"):
     if validators is None:
         return None
     if len(validators) > VALIDATORS_MAX:
-        raise AppConfigRuleError(f"{field}: {len(validators)} given, a profile takes at most {VALIDATORS_MAX}")
+        raise KeelRuleError(f"{field}: {len(validators)} given, a profile takes at most {VALIDATORS_MAX}")
     checked = []
     for index, validator in enumerate(validators):
         where = f"{field}[{index}]"
         kind = str(validator.get("type") or "").upper()
         if kind not in VALIDATOR_TYPES:
-            raise AppConfigRuleError(f"{where}.type: must be one of {', '.join(VALIDATOR_TYPES)}")
+            raise KeelRuleError(f"{where}.type: must be one of {', '.join(VALIDATOR_TYPES)}")
         content = validator.get("content")
         if kind == "LAMBDA" and (not isinstance(content, str) or not LAMBDA_ARN.match(content)):
-            raise AppConfigRuleError(
+            raise KeelRuleError(
                 f"{where}.content: a LAMBDA validator's content is the function's ARN,"
                 " arn:aws:lambda:<region>:<account>:function:NAME"
             )

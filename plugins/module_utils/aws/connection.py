@@ -13,6 +13,8 @@ import importlib.util
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+
 # boto3 is imported where a client is built, not here: it takes ~0.4 s, and a forked
 # lookup worker that finds its values in the run cache never needs a client.
 _MISSING = [name for name in ("boto3", "botocore") if importlib.util.find_spec(name) is None]
@@ -69,30 +71,24 @@ AWS_MUTUALLY_EXCLUSIVE = [["profile", "access_key"], ["profile", "secret_key"], 
 CONNECTION_KEYS = tuple(AWS_ARGUMENT_SPEC)
 
 
-class ConnectionOptionError(ValueError):
-    """A connection option breaks a rule; the message names the option."""
-
-
 def connection_params(options):
     """Pick and check the connection options out of a module's or plugin's options."""
     params = {key: options.get(key) for key in CONNECTION_KEYS}
     if params["retry_mode"] is None:
         params["retry_mode"] = "standard"
     if params["retry_mode"] not in RETRY_MODES:
-        raise ConnectionOptionError(
-            f"retry_mode: must be one of {', '.join(RETRY_MODES)}, got {params['retry_mode']!r}"
-        )
+        raise KeelRuleError(f"retry_mode: must be one of {', '.join(RETRY_MODES)}, got {params['retry_mode']!r}")
     if params["max_attempts"] is None:
         params["max_attempts"] = 10
     low, high = MAX_ATTEMPTS_RANGE
     if not low <= int(params["max_attempts"]) <= high:
-        raise ConnectionOptionError(f"max_attempts: must be between {low} and {high}, got {params['max_attempts']}")
+        raise KeelRuleError(f"max_attempts: must be between {low} and {high}, got {params['max_attempts']}")
     if params["validate_certs"] is None:
         params["validate_certs"] = True
     if params["profile"] and (params["access_key"] or params["secret_key"] or params["session_token"]):
-        raise ConnectionOptionError("profile: cannot be combined with access_key, secret_key or session_token")
+        raise KeelRuleError("profile: cannot be combined with access_key, secret_key or session_token")
     if bool(params["access_key"]) != bool(params["secret_key"]):
-        raise ConnectionOptionError("access_key/secret_key: give both or neither")
+        raise KeelRuleError("access_key/secret_key: give both or neither")
     return params
 
 

@@ -4,7 +4,7 @@
 and reconciliation through AddTagsToResource / RemoveTagsFromResource.
 
 Generic on purpose: any module that manages an SSM resource with `tags` and
-`purge_tags` reuses it. Failures are raised as TagRuleError (bad input, before any
+`purge_tags` reuses it. Failures are raised as KeelRuleError (bad input, before any
 call) or errors.KeelAWSError (AWS said no).
 """
 
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError, aws_call
 
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
@@ -21,11 +20,6 @@ TAGS_PER_RESOURCE = 50  # AWS's general limit of user tags per resource
 RESERVED_TAG_PREFIX = "aws:"
 # Characters the service model allows besides letters, digits and separators.
 TAG_PUNCTUATION = frozenset("_.:/=+-@")
-
-
-class TagRuleError(ParameterRuleError):
-    """A tag AWS would reject; the message names the field and the rule (a
-    ParameterRuleError, so the Parameter Store modules report it like any other rule)."""
 
 
 def _allowed(char):
@@ -40,18 +34,18 @@ def check_tags(tags, field="tags"):
     if tags is None:
         return None
     if not isinstance(tags, dict):
-        raise TagRuleError(f"{field}: must be a mapping of tag keys to values")
+        raise KeelRuleError(f"{field}: must be a mapping of tag keys to values")
     checked = {}
     for key, value in tags.items():
         if not isinstance(key, str) or not key:
-            raise TagRuleError(f"{field}: tag keys must be non-empty strings")
+            raise KeelRuleError(f"{field}: tag keys must be non-empty strings")
         if len(key) > TAG_KEY_MAX:
-            raise TagRuleError(f"{field} key {key[:20]!r}...: longer than {TAG_KEY_MAX} characters")
+            raise KeelRuleError(f"{field} key {key[:20]!r}...: longer than {TAG_KEY_MAX} characters")
         if key.lower().startswith(RESERVED_TAG_PREFIX):
-            raise TagRuleError(f"{field} key {key!r}: must not start with 'aws:' (reserved for AWS)")
+            raise KeelRuleError(f"{field} key {key!r}: must not start with 'aws:' (reserved for AWS)")
         bad = sorted({c for c in key if not _allowed(c)})
         if bad:
-            raise TagRuleError(
+            raise KeelRuleError(
                 f"{field} key {key!r}: only letters, digits, spaces and _ . : / = + - @ are allowed"
                 f" (found {''.join(bad)!r})"
             )
@@ -60,19 +54,19 @@ def check_tags(tags, field="tags"):
         elif value is None:
             value = ""
         if isinstance(value, (dict, list)):
-            raise TagRuleError(f"{field} {key!r}: a tag value must be a string, not a {type(value).__name__}")
+            raise KeelRuleError(f"{field} {key!r}: a tag value must be a string, not a {type(value).__name__}")
         value = str(value)
         if len(value) > TAG_VALUE_MAX:
-            raise TagRuleError(f"{field} {key!r}: value longer than {TAG_VALUE_MAX} characters")
+            raise KeelRuleError(f"{field} {key!r}: value longer than {TAG_VALUE_MAX} characters")
         bad = sorted({c for c in value if not _allowed(c)})
         if bad:
-            raise TagRuleError(
+            raise KeelRuleError(
                 f"{field} {key!r}: value may only hold letters, digits, spaces and _ . : / = + - @"
                 f" (found {''.join(bad)!r})"
             )
         checked[key] = value
     if len(checked) > TAGS_PER_RESOURCE:
-        raise TagRuleError(f"{field}: {len(checked)} tags given, at most {TAGS_PER_RESOURCE} per resource")
+        raise KeelRuleError(f"{field}: {len(checked)} tags given, at most {TAGS_PER_RESOURCE} per resource")
     return checked
 
 
@@ -113,17 +107,13 @@ def apply_tag_changes(client, resource_type, resource_id, to_set, to_remove, on_
     if to_remove:
         if on_call:
             on_call("RemoveTagsFromResource", 1)
-        try:
+        with aws_call("RemoveTagsFromResource", resource_id):
             client.remove_tags_from_resource(ResourceType=resource_type, ResourceId=resource_id, TagKeys=to_remove)
-        except aws_errors() as exc:
-            raise map_aws_error(exc, "RemoveTagsFromResource", resource_id) from None
     if to_set:
         if on_call:
             on_call("AddTagsToResource", 1)
-        try:
+        with aws_call("AddTagsToResource", resource_id):
             client.add_tags_to_resource(ResourceType=resource_type, ResourceId=resource_id, Tags=tag_list(to_set))
-        except aws_errors() as exc:
-            raise map_aws_error(exc, "AddTagsToResource", resource_id) from None
 
 
 def reconcile_tags(client, resource_type, resource_id, current, desired, purge=True, check_mode=False):
@@ -139,8 +129,6 @@ def list_tags(client, resource_type, resource_id, on_call=None):
     """Current tags of an SSM resource as {key: value}."""
     if on_call:
         on_call("ListTagsForResource", 1)
-    try:
+    with aws_call("ListTagsForResource", resource_id):
         response = client.list_tags_for_resource(ResourceType=resource_type, ResourceId=resource_id)
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "ListTagsForResource", resource_id) from None
     return tag_dict(response.get("TagList"))

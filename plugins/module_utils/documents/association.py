@@ -5,7 +5,7 @@ CreateAssociation/UpdateAssociation, its order-insensitive comparison, and the c
 
 UpdateAssociation nulls every optional field the request leaves out, so a definition
 built here is always complete. The rule checks (first half) run before any call and
-raise AssociationRuleError naming the field and the rule; the service model's patterns
+raise KeelRuleError naming the field and the rule; the service model's patterns
 are repeated here because botocore validates types and required fields, not patterns.
 """
 
@@ -15,7 +15,11 @@ import re
 
 from ansible_collections.keel.ssm.plugins.module_utils.diff import mask_values
 from ansible_collections.keel.ssm.plugins.module_utils.documents.schedule import check_schedule, schedule_kind
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.errors import (
+    KeelAWSError,
+    KeelRuleError,
+    aws_call,
+)
 
 ASSOCIATION_NAME = re.compile(r"^[a-zA-Z0-9_\-.]{3,128}$")
 # Document names as associations accept them: own names, AWS-owned names and ARNs.
@@ -67,20 +71,16 @@ UNMANAGED_FIELDS = (
 LIST_PAGE = 50  # ListAssociations: MaxResults at most 50
 
 
-class AssociationRuleError(ValueError):
-    """Input State Manager would reject; the message names the field and the rule."""
-
-
 # -- rules -----------------------------------------------------------------------------
 def check_association_name(name, field="association_name"):
     if not isinstance(name, str) or not ASSOCIATION_NAME.match(name):
-        raise AssociationRuleError(f"{field} {name!r}: must be 3 to 128 characters of letters, digits and _ - .")
+        raise KeelRuleError(f"{field} {name!r}: must be 3 to 128 characters of letters, digits and _ - .")
     return name
 
 
 def check_document_reference(name, field="document_name"):
     if not isinstance(name, str) or not DOCUMENT_REFERENCE.match(name):
-        raise AssociationRuleError(
+        raise KeelRuleError(
             f"{field} {name!r}: must be a document name or ARN of 3 to 128 letters, digits and _ - . : /"
         )
     return name
@@ -91,7 +91,7 @@ def check_document_version(version, field="document_version"):
         return None
     text = str(version).strip()
     if not DOCUMENT_VERSION.match(text):
-        raise AssociationRuleError(f"{field} {version!r}: must be $DEFAULT, $LATEST or a version number")
+        raise KeelRuleError(f"{field} {version!r}: must be $DEFAULT, $LATEST or a version number")
     return text
 
 
@@ -100,20 +100,20 @@ def check_rate_field(value, pattern, field, example):
         return None
     text = str(value).strip()
     if len(text) > RATE_FIELD_MAX or not pattern.match(text):
-        raise AssociationRuleError(f"{field} {value!r}: must be a count or a percentage, e.g. {example}")
+        raise KeelRuleError(f"{field} {value!r}: must be a count or a percentage, e.g. {example}")
     return text
 
 
 def canonical_target_key(key, field="targets"):
     if not isinstance(key, str) or not key:
-        raise AssociationRuleError(f"{field}: every target needs a key")
+        raise KeelRuleError(f"{field}: every target needs a key")
     if len(key) > TARGET_KEY_MAX:
-        raise AssociationRuleError(f"{field} key {key[:20]!r}...: longer than {TARGET_KEY_MAX} characters")
+        raise KeelRuleError(f"{field} key {key[:20]!r}...: longer than {TARGET_KEY_MAX} characters")
     if key.lower() in FIXED_TARGET_KEYS:
         return FIXED_TARGET_KEYS[key.lower()]
     if key.lower().startswith(TAG_TARGET_PREFIX) and len(key) > len(TAG_TARGET_PREFIX):
         return TAG_TARGET_PREFIX + key.partition(":")[2]
-    raise AssociationRuleError(
+    raise KeelRuleError(
         f"{field} key {key!r}: must be tag:<tag key>, tag-key, InstanceIds, resource-groups:Name,"
         " resource-groups:ResourceTypeFilters or ResourceGroup"
     )
@@ -122,29 +122,29 @@ def canonical_target_key(key, field="targets"):
 def check_targets(targets, field="targets"):
     """[{key, values}] -> AWS Targets, keys in canonical case, values deduplicated."""
     if not targets:
-        raise AssociationRuleError(f"{field}: at least one target is required, e.g. key tag:Role")
+        raise KeelRuleError(f"{field}: at least one target is required, e.g. key tag:Role")
     if len(targets) > MAX_TARGETS:
-        raise AssociationRuleError(f"{field}: {len(targets)} targets given, an association takes at most {MAX_TARGETS}")
+        raise KeelRuleError(f"{field}: {len(targets)} targets given, an association takes at most {MAX_TARGETS}")
     checked = []
     seen = set()
     for index, target in enumerate(targets):
         where = f"{field}[{index}]"
         key = canonical_target_key(target.get("key"), where)
         if key in seen:
-            raise AssociationRuleError(f"{where} key {key!r}: given twice; put all its values in one target")
+            raise KeelRuleError(f"{where} key {key!r}: given twice; put all its values in one target")
         seen.add(key)
         values = target.get("values")
         if isinstance(values, str):
             values = [values]
         if not values or not all(isinstance(v, str) and v for v in values):
-            raise AssociationRuleError(f"{where} ({key}): values must be a non-empty list of non-empty strings")
+            raise KeelRuleError(f"{where} ({key}): values must be a non-empty list of non-empty strings")
         values = list(dict.fromkeys(values))
         if len(values) > MAX_TARGET_VALUES:
-            raise AssociationRuleError(f"{where} ({key}): {len(values)} values, at most {MAX_TARGET_VALUES}")
+            raise KeelRuleError(f"{where} ({key}): {len(values)} values, at most {MAX_TARGET_VALUES}")
         if key == "InstanceIds":
             for value in values:
                 if value != "*" and not INSTANCE_ID.match(value):
-                    raise AssociationRuleError(
+                    raise KeelRuleError(
                         f"{where} (InstanceIds): {value!r} is not an instance id (i-..., mi-...) or '*'"
                     )
         checked.append({"Key": key, "Values": values})
@@ -156,7 +156,7 @@ def _parameter_values(name, value, field):
     texts = []
     for item in items:
         if item is None or isinstance(item, (dict, list, tuple)):
-            raise AssociationRuleError(
+            raise KeelRuleError(
                 f"{field} {name!r}: values must be strings, numbers or booleans (or a list of them);"
                 " give a structured value as a JSON string"
             )
@@ -170,12 +170,12 @@ def check_parameters(parameters, secret_parameters=None):
     secret_parameters = secret_parameters or {}
     for field, source in (("parameters", parameters or {}), ("secret_parameters", secret_parameters)):
         if not isinstance(source, dict):
-            raise AssociationRuleError(f"{field}: must be a mapping of document parameter names to values")
+            raise KeelRuleError(f"{field}: must be a mapping of document parameter names to values")
         for name, value in source.items():
             if not isinstance(name, str) or not name:
-                raise AssociationRuleError(f"{field}: parameter names must be non-empty strings")
+                raise KeelRuleError(f"{field}: parameter names must be non-empty strings")
             if name in merged:
-                raise AssociationRuleError(f"secret_parameters {name!r}: also given in parameters; give it once")
+                raise KeelRuleError(f"secret_parameters {name!r}: also given in parameters; give it once")
             merged[name] = _parameter_values(name, value, field)
     return merged
 
@@ -185,7 +185,7 @@ def check_output_location(location, field="output_location"):
         return None
     bucket = location.get("bucket")
     if not isinstance(bucket, str) or not S3_BUCKET.match(bucket) or ".." in bucket:
-        raise AssociationRuleError(
+        raise KeelRuleError(
             f"{field}.bucket {bucket!r}: an S3 bucket name is 3 to 63 lowercase letters, digits, '.' and '-',"
             " starting and ending with a letter or digit"
         )
@@ -193,12 +193,12 @@ def check_output_location(location, field="output_location"):
     prefix = location.get("prefix")
     if prefix:
         if len(prefix) > S3_PREFIX_MAX:
-            raise AssociationRuleError(f"{field}.prefix: longer than {S3_PREFIX_MAX} characters")
+            raise KeelRuleError(f"{field}.prefix: longer than {S3_PREFIX_MAX} characters")
         s3["OutputS3KeyPrefix"] = prefix
     region = location.get("region")
     if region:
         if not REGION.match(region) or not 3 <= len(region) <= 20:
-            raise AssociationRuleError(f"{field}.region {region!r}: must be an AWS region name such as eu-west-1")
+            raise KeelRuleError(f"{field}.region {region!r}: must be an AWS region name such as eu-west-1")
         s3["OutputS3Region"] = region
     return {"S3Location": s3}
 
@@ -209,7 +209,7 @@ def build_definition(params):
     name = check_association_name(params["association_name"])
     schedule = check_schedule(params.get("schedule"))
     if params.get("apply_only_at_cron_interval") and schedule_kind(schedule) != "cron":
-        raise AssociationRuleError(
+        raise KeelRuleError(
             "apply_only_at_cron_interval: only valid with a cron(...) schedule (State Manager does not support it"
             " for rate expressions)"
         )
@@ -230,7 +230,7 @@ def build_definition(params):
     }
     for key, choices in (("ComplianceSeverity", COMPLIANCE_SEVERITIES), ("SyncCompliance", SYNC_COMPLIANCE)):
         if definition[key] is not None and definition[key] not in choices:
-            raise AssociationRuleError(f"{key}: {definition[key]!r} is not one of {', '.join(choices)}")
+            raise KeelRuleError(f"{key}: {definition[key]!r} is not one of {', '.join(choices)}")
     return {key: value for key, value in definition.items() if value is not None}
 
 
@@ -314,15 +314,13 @@ def find_association(client, name, secrets=()):
     matches only. Two associations with one name are refused: which one to manage
     would be a guess."""
     matches = []
-    try:
+    with aws_call("ListAssociations", name, secrets):
         pages = client.get_paginator("list_associations").paginate(
             AssociationFilterList=[{"key": "AssociationName", "value": name}],
             PaginationConfig={"PageSize": LIST_PAGE},
         )
         for page in pages:
             matches.extend(item for item in page.get("Associations", []) if item.get("AssociationName") == name)
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "ListAssociations", name, secrets) from None
     if not matches:
         return None
     if len(matches) > 1:
@@ -337,29 +335,21 @@ def find_association(client, name, secrets=()):
 
 
 def describe_association(client, association_id, name=None, secrets=()):
-    try:
+    with aws_call("DescribeAssociation", name or association_id, secrets):
         return client.describe_association(AssociationId=association_id)["AssociationDescription"]
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "DescribeAssociation", name or association_id, secrets) from None
 
 
 def create_association(client, definition, secrets=()):
-    try:
+    with aws_call("CreateAssociation", definition["AssociationName"], secrets):
         return client.create_association(**definition)["AssociationDescription"]
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "CreateAssociation", definition["AssociationName"], secrets) from None
 
 
 def update_association(client, association_id, definition, secrets=()):
     """Send the complete definition: UpdateAssociation clears whatever is left out."""
-    try:
+    with aws_call("UpdateAssociation", definition["AssociationName"], secrets):
         return client.update_association(AssociationId=association_id, **definition)["AssociationDescription"]
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "UpdateAssociation", definition["AssociationName"], secrets) from None
 
 
 def delete_association(client, association_id, name=None, secrets=()):
-    try:
+    with aws_call("DeleteAssociation", name or association_id, secrets):
         client.delete_association(AssociationId=association_id)
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "DeleteAssociation", name or association_id, secrets) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ansible_collections.keel.ssm.plugins.module_utils.errors import aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError, aws_call
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
@@ -18,24 +18,20 @@ KEY_CHARS = re.compile(r"^[A-Za-z0-9._/-]{1,1000}\.zip$")
 SHA256_METADATA = "sha256"
 
 
-class BundleRuleError(ValueError):
-    """A bucket or key S3 (or the documents' BundleUrl rule) would refuse."""
-
-
 def check_bucket(bucket):
     if not isinstance(bucket, str) or not BUCKET_NAME.match(bucket):
-        raise BundleRuleError(
+        raise KeelRuleError(
             f"bucket {bucket!r}: 3-63 lowercase letters, digits, '.' and '-',"
             " starting and ending with a letter or digit"
         )
     if ".." in bucket or IP_ADDRESS.match(bucket):
-        raise BundleRuleError(f"bucket {bucket!r}: no '..' and not an IP address")
+        raise KeelRuleError(f"bucket {bucket!r}: no '..' and not an IP address")
     return bucket
 
 
 def check_key(key):
     if not isinstance(key, str) or not KEY_CHARS.match(key) or key.startswith("/") or "//" in key:
-        raise BundleRuleError(
+        raise KeelRuleError(
             f"key {key!r}: letters, digits, '.', '_', '-' and '/' (no leading or doubled '/'), ending in .zip,"
             " so the documents' BundleUrl rule accepts its URL"
         )
@@ -64,46 +60,33 @@ def bundle_url(bucket, key, region):
 
 def stored_sha256(client, bucket, key):
     """The SHA-256 recorded on the object, '' when the object has none, None when absent."""
-    try:
+    with aws_call("HeadObject", f"s3://{bucket}/{key}", absent=("404", "NoSuchKey", "NotFound")):
         head = client.head_object(Bucket=bucket, Key=key)
-    except aws_errors() as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise map_aws_error(exc, "HeadObject", f"s3://{bucket}/{key}") from None
-    return head.get("Metadata", {}).get(SHA256_METADATA, "")
+        return head.get("Metadata", {}).get(SHA256_METADATA, "")
+    return None  # no such object
 
 
 def bucket_exists(client, bucket):
-    try:
+    with aws_call("HeadBucket", bucket, absent=("404", "NoSuchBucket", "NotFound")):
         client.head_bucket(Bucket=bucket)
-    except aws_errors() as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code in ("404", "NoSuchBucket", "NotFound"):
-            return False
-        raise map_aws_error(exc, "HeadBucket", bucket) from None
-    return True
+        return True
+    return False  # no such bucket
 
 
 def create_bucket(client, bucket, region):
     kwargs = {"Bucket": bucket}
     if region and region != "us-east-1":
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-    try:
+    with aws_call("CreateBucket", bucket):
         client.create_bucket(**kwargs)
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "CreateBucket", bucket) from None
 
 
 def upload(client, path, bucket, key, sha256):
-    try:
-        with open(path, "rb") as handle:
-            client.put_object(
-                Bucket=bucket,
-                Key=key,
-                Body=handle,
-                ContentType="application/zip",
-                Metadata={SHA256_METADATA: sha256},
-            )
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "PutObject", f"s3://{bucket}/{key}") from None
+    with aws_call("PutObject", f"s3://{bucket}/{key}"), open(path, "rb") as handle:
+        client.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=handle,
+            ContentType="application/zip",
+            Metadata={SHA256_METADATA: sha256},
+        )

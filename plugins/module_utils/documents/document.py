@@ -3,7 +3,7 @@
 """SSM documents: naming rules, loading and validating content, and the calls that
 read and write documents.
 
-Everything in the first half runs before any AWS call and raises DocumentRuleError
+Everything in the first half runs before any AWS call and raises KeelRuleError
 with a message that names the field and the rule. The second half wraps the SSM API
 (boto3 client from connection.aws_client) and raises errors.KeelAWSError.
 """
@@ -15,7 +15,11 @@ import os
 import re
 import time
 
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.errors import (
+    KeelAWSError,
+    KeelRuleError,
+    aws_call,
+)
 
 # Service model patterns (botocore's Stubber does not check these; AWS does).
 DOCUMENT_NAME = re.compile(r"^[a-zA-Z0-9_\-.]{3,128}$")
@@ -64,19 +68,15 @@ WAIT_SECONDS = 60
 WAIT_INTERVAL = 2
 
 
-class DocumentRuleError(ValueError):
-    """Input AWS would reject (or that we refuse); the message names field and rule."""
-
-
 # -- names and versions --------------------------------------------------------------
 def check_document_name(name, field="name"):
     if not isinstance(name, str) or not DOCUMENT_NAME.match(name):
-        raise DocumentRuleError(
+        raise KeelRuleError(
             f"{field} {name!r}: must be 3 to 128 characters of letters, digits and _ - . (CreateDocument rule)"
         )
     for prefix in RESERVED_NAME_PREFIXES:
         if name.lower().startswith(prefix):
-            raise DocumentRuleError(f"{field} {name!r}: the prefix {prefix!r} (any case) is reserved by AWS")
+            raise KeelRuleError(f"{field} {name!r}: the prefix {prefix!r} (any case) is reserved by AWS")
     return name
 
 
@@ -84,7 +84,7 @@ def check_version_name(version_name, field="version_name"):
     if version_name is None:
         return None
     if not isinstance(version_name, str) or not VERSION_NAME.match(version_name):
-        raise DocumentRuleError(f"{field} {version_name!r}: must be 1 to 128 characters of letters, digits and _ - .")
+        raise KeelRuleError(f"{field} {version_name!r}: must be 1 to 128 characters of letters, digits and _ - .")
     return version_name
 
 
@@ -92,7 +92,7 @@ def check_target_type(target_type, field="target_type"):
     if target_type is None:
         return None
     if not isinstance(target_type, str) or len(target_type) > TARGET_TYPE_MAX or not TARGET_TYPE.match(target_type):
-        raise DocumentRuleError(
+        raise KeelRuleError(
             f"{field} {target_type!r}: must start with '/' and hold only letters, digits and _ . - : /"
             f" (at most {TARGET_TYPE_MAX} characters), e.g. '/AWS::EC2::Instance' or '/'"
         )
@@ -108,7 +108,7 @@ def check_default_version(value, field="default_version"):
         return DEFAULT_VERSION_LATEST
     if text.isdigit() and int(text) >= 1:
         return int(text)
-    raise DocumentRuleError(f"{field} {value!r}: must be 'latest' or a version number (1, 2, ...)")
+    raise KeelRuleError(f"{field} {value!r}: must be 'latest' or a version number (1, 2, ...)")
 
 
 # -- content ---------------------------------------------------------------------------
@@ -116,9 +116,7 @@ def _yaml():
     try:
         import yaml
     except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-        raise DocumentRuleError(
-            "content: YAML content needs the PyYAML library on the host running the module"
-        ) from None
+        raise KeelRuleError("content: YAML content needs the PyYAML library on the host running the module") from None
     return yaml
 
 
@@ -144,15 +142,15 @@ def parse_content(text, document_format, field="content"):
         try:
             parsed = json.loads(text)
         except ValueError as exc:
-            raise DocumentRuleError(f"{field}: not valid JSON: {exc}") from None
+            raise KeelRuleError(f"{field}: not valid JSON: {exc}") from None
     else:
         yaml = _yaml()
         try:
             parsed = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise DocumentRuleError(f"{field}: not valid YAML: {exc}") from None
+            raise KeelRuleError(f"{field}: not valid YAML: {exc}") from None
     if not isinstance(parsed, dict):
-        raise DocumentRuleError(f"{field}: a {document_format} document must be a mapping at the top level")
+        raise KeelRuleError(f"{field}: a {document_format} document must be a mapping at the top level")
     return parsed
 
 
@@ -173,61 +171,59 @@ def load_content(path=None, content=None, document_format=None):
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise DocumentRuleError(f"path {path!r}: cannot read the document: {exc}") from None
+            raise KeelRuleError(f"path {path!r}: cannot read the document: {exc}") from None
         document_format = document_format or detect_format(text, path)
     elif isinstance(content, dict):
         field = "content"
         document_format = document_format or "YAML"
         if document_format == "TEXT":
-            raise DocumentRuleError("content: a mapping cannot be sent as a TEXT document; give a string")
+            raise KeelRuleError("content: a mapping cannot be sent as a TEXT document; give a string")
         text = serialize_content(content, document_format)
     elif isinstance(content, str):
         field = "content"
         document_format = document_format or detect_format(content)
         text = content
     else:
-        raise DocumentRuleError("content: must be a string (YAML or JSON) or a mapping")
+        raise KeelRuleError("content: must be a string (YAML or JSON) or a mapping")
     if not text.strip():
-        raise DocumentRuleError(f"{field}: the document is empty")
+        raise KeelRuleError(f"{field}: the document is empty")
     size = len(text.encode("utf-8"))
     if size > CONTENT_MAX_BYTES:
-        raise DocumentRuleError(f"{field}: {size} bytes, a document may hold at most {CONTENT_MAX_BYTES} bytes (64 KB)")
+        raise KeelRuleError(f"{field}: {size} bytes, a document may hold at most {CONTENT_MAX_BYTES} bytes (64 KB)")
     return text, parse_content(text, document_format, field), document_format
 
 
 def _check_parameter(name, spec, field):
     if not isinstance(name, str) or not PARAMETER_NAME.match(name):
-        raise DocumentRuleError(f"{field}: parameter name {name!r} may only hold letters, digits and underscores")
+        raise KeelRuleError(f"{field}: parameter name {name!r} may only hold letters, digits and underscores")
     where = f"{field}.{name}"
     if not isinstance(spec, dict):
-        raise DocumentRuleError(f"{where}: a parameter definition must be a mapping")
+        raise KeelRuleError(f"{where}: a parameter definition must be a mapping")
     kind = spec.get("type")
     if kind is None:
-        raise DocumentRuleError(f"{where}.type: required (one of {', '.join(PARAMETER_TYPES)})")
+        raise KeelRuleError(f"{where}.type: required (one of {', '.join(PARAMETER_TYPES)})")
     if kind not in PARAMETER_TYPES:
-        raise DocumentRuleError(f"{where}.type: {kind!r} is not one of {', '.join(PARAMETER_TYPES)}")
+        raise KeelRuleError(f"{where}.type: {kind!r} is not one of {', '.join(PARAMETER_TYPES)}")
     for key in ("description", "allowedPattern"):
         if key in spec and not isinstance(spec[key], str):
-            raise DocumentRuleError(f"{where}.{key}: must be a string")
+            raise KeelRuleError(f"{where}.{key}: must be a string")
     if "allowedPattern" in spec:
         try:
             re.compile(spec["allowedPattern"])
         except re.error as exc:
-            raise DocumentRuleError(f"{where}.allowedPattern: not a valid regular expression: {exc}") from None
+            raise KeelRuleError(f"{where}.allowedPattern: not a valid regular expression: {exc}") from None
     if "interpolationType" in spec and spec["interpolationType"] not in INTERPOLATION_TYPES:
-        raise DocumentRuleError(
+        raise KeelRuleError(
             f"{where}.interpolationType: {spec['interpolationType']!r} is not one of {', '.join(INTERPOLATION_TYPES)}"
         )
     if "displayType" in spec and spec["displayType"] not in DISPLAY_TYPES:
-        raise DocumentRuleError(
-            f"{where}.displayType: {spec['displayType']!r} is not one of {', '.join(DISPLAY_TYPES)}"
-        )
+        raise KeelRuleError(f"{where}.displayType: {spec['displayType']!r} is not one of {', '.join(DISPLAY_TYPES)}")
     for key in ("minItems", "maxItems", "minChars", "maxChars"):
         if key in spec and (isinstance(spec[key], bool) or not isinstance(spec[key], int) or spec[key] < 0):
-            raise DocumentRuleError(f"{where}.{key}: must be a non-negative integer")
+            raise KeelRuleError(f"{where}.{key}: must be a non-negative integer")
     allowed = spec.get("allowedValues")
     if allowed is not None and (not isinstance(allowed, list) or not allowed):
-        raise DocumentRuleError(f"{where}.allowedValues: must be a non-empty list")
+        raise KeelRuleError(f"{where}.allowedValues: must be a non-empty list")
     if "default" in spec:
         _check_default(spec["default"], kind, allowed, f"{where}.default")
 
@@ -244,34 +240,34 @@ def _check_default(value, kind, allowed, where):
         "MapList": lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v),
     }[kind]
     if not (is_reference or expected(value)):
-        raise DocumentRuleError(f"{where}: {value!r} is not a valid {kind} value")
+        raise KeelRuleError(f"{where}: {value!r} is not a valid {kind} value")
     if allowed is not None and kind == "String" and not is_reference and value not in allowed:
-        raise DocumentRuleError(f"{where}: {value!r} is not one of the parameter's allowedValues")
+        raise KeelRuleError(f"{where}: {value!r} is not one of the parameter's allowedValues")
 
 
 def _check_steps(steps, field="content.mainSteps"):
     if not isinstance(steps, list) or not steps:
-        raise DocumentRuleError(f"{field}: required, a non-empty list of steps")
+        raise KeelRuleError(f"{field}: required, a non-empty list of steps")
     seen = set()
     for index, step in enumerate(steps):
         where = f"{field}[{index}]"
         if not isinstance(step, dict):
-            raise DocumentRuleError(f"{where}: a step must be a mapping with name and action")
+            raise KeelRuleError(f"{where}: a step must be a mapping with name and action")
         name = step.get("name")
         if not isinstance(name, str) or not name:
-            raise DocumentRuleError(f"{where}.name: required, a non-empty string")
+            raise KeelRuleError(f"{where}.name: required, a non-empty string")
         if not STEP_NAME.match(name):
-            raise DocumentRuleError(f"{where}.name {name!r}: only letters, digits and _ . - are allowed")
+            raise KeelRuleError(f"{where}.name {name!r}: only letters, digits and _ . - are allowed")
         if name in seen:
-            raise DocumentRuleError(f"{where}.name {name!r}: step names must be unique")
+            raise KeelRuleError(f"{where}.name {name!r}: step names must be unique")
         seen.add(name)
         action = step.get("action")
         if not isinstance(action, str) or not action:
-            raise DocumentRuleError(f"{where}.action: required, e.g. aws:runShellScript")
+            raise KeelRuleError(f"{where}.action: required, e.g. aws:runShellScript")
         if not action.startswith("aws:"):
-            raise DocumentRuleError(f"{where}.action {action!r}: actions are named aws:<plugin>")
+            raise KeelRuleError(f"{where}.action {action!r}: actions are named aws:<plugin>")
         if "inputs" in step and not isinstance(step["inputs"], dict):
-            raise DocumentRuleError(f"{where}.inputs: must be a mapping")
+            raise KeelRuleError(f"{where}.inputs: must be a mapping")
 
 
 def validate_document(parsed, document_type, document_format):
@@ -280,32 +276,30 @@ def validate_document(parsed, document_type, document_format):
     if document_format == "TEXT":
         return
     if "schemaVersion" not in parsed:
-        raise DocumentRuleError("content.schemaVersion: required (e.g. '2.2' for Command documents)")
+        raise KeelRuleError("content.schemaVersion: required (e.g. '2.2' for Command documents)")
     schema = parsed["schemaVersion"]
     if not isinstance(schema, str):
-        raise DocumentRuleError(
-            f"content.schemaVersion: must be a string such as '2.2', got {schema!r} (quote it in YAML)"
-        )
+        raise KeelRuleError(f"content.schemaVersion: must be a string such as '2.2', got {schema!r} (quote it in YAML)")
     if not SCHEMA_VERSION.match(schema):
-        raise DocumentRuleError(f"content.schemaVersion {schema!r}: must look like MAJOR.MINOR, e.g. '2.2'")
+        raise KeelRuleError(f"content.schemaVersion {schema!r}: must look like MAJOR.MINOR, e.g. '2.2'")
     allowed = SCHEMA_VERSIONS.get(document_type)
     if allowed and schema not in allowed:
-        raise DocumentRuleError(
+        raise KeelRuleError(
             f"content.schemaVersion {schema!r}: {document_type} documents use schema {', '.join(allowed)}"
         )
     if "description" in parsed and not isinstance(parsed["description"], str):
-        raise DocumentRuleError("content.description: must be a string")
+        raise KeelRuleError("content.description: must be a string")
     parameters = parsed.get("parameters")
     if parameters is not None:
         if not isinstance(parameters, dict):
-            raise DocumentRuleError("content.parameters: must be a mapping of parameter names to definitions")
+            raise KeelRuleError("content.parameters: must be a mapping of parameter names to definitions")
         for name, spec in parameters.items():
             _check_parameter(name, spec, "content.parameters")
     if document_type in SCHEMA_VERSIONS:
         if schema in STEP_SCHEMAS:
             _check_steps(parsed.get("mainSteps"))
         elif schema == "1.2" and not isinstance(parsed.get("runtimeConfig"), dict):
-            raise DocumentRuleError("content.runtimeConfig: required for schema 1.2, a mapping of plugins")
+            raise KeelRuleError("content.runtimeConfig: required for schema 1.2, a mapping of plugins")
 
 
 def content_matches(current_text, current_format, desired_parsed, desired_format):
@@ -315,7 +309,7 @@ def content_matches(current_text, current_format, desired_parsed, desired_format
         return current_format == desired_format and current_text == desired_parsed
     try:
         current = parse_content(current_text, current_format or "JSON", field="current content")
-    except DocumentRuleError:
+    except KeelRuleError:
         return False
     return current == desired_parsed
 
@@ -327,45 +321,39 @@ def describe_document(client, name, version=None):
     kwargs = {"Name": name}
     if version is not None:
         kwargs["DocumentVersion"] = str(version)
-    try:
+    with aws_call("DescribeDocument", name, absent=("InvalidDocument",)):
         return client.describe_document(**kwargs)["Document"]
-    except aws_errors() as exc:
-        error = map_aws_error(exc, "DescribeDocument", name)
-        if error.code == "InvalidDocument":
-            return None
-        raise error from None
+    return None  # no such document
 
 
 def get_document(client, name, version="$LATEST"):
-    try:
+    with aws_call("GetDocument", name):
         return client.get_document(Name=name, DocumentVersion=str(version))
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "GetDocument", name) from None
+
+
+# What to do about the write errors a user can fix (AWS's own messages do not say).
+WRITE_ERROR_HINTS = {
+    "DuplicateDocumentContent": (
+        "the content is identical to an older version of the document, and AWS keeps one version per distinct"
+        " content; to return to that version set default_version to its number, or change the content"
+    ),
+    "DuplicateDocumentVersionName": (
+        "version_name {VersionName!r} is already used by another version of this document; version names must be"
+        " unique per document"
+    ),
+}
 
 
 def _write(call, operation, name, **kwargs):
     try:
-        return call(**kwargs)
-    except aws_errors() as exc:
-        error = map_aws_error(exc, operation, name)
-        if error.code == "DuplicateDocumentContent":
-            error = KeelAWSError(
-                "invalid",
-                f"{operation} {name}: the content is identical to an older version of the document, and AWS"
-                " keeps one version per distinct content; to return to that version set default_version to"
-                " its number, or change the content",
-                code=error.code,
-                operation=operation,
-            )
-        elif error.code == "DuplicateDocumentVersionName":
-            error = KeelAWSError(
-                "invalid",
-                f"{operation} {name}: version_name {kwargs.get('VersionName')!r} is already used by another"
-                " version of this document; version names must be unique per document",
-                code=error.code,
-                operation=operation,
-            )
-        raise error from None
+        with aws_call(operation, name):
+            return call(**kwargs)
+    except KeelAWSError as error:
+        hint = WRITE_ERROR_HINTS.get(error.code)
+        if hint is None:
+            raise
+        message = f"{operation} {name}: " + hint.format(VersionName=kwargs.get("VersionName"))
+        raise KeelAWSError("invalid", message, code=error.code, operation=operation) from None
 
 
 def create_document(client, name, text, document_type, document_format, target_type=None, version_name=None, tags=None):

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+
 RATE = re.compile(r"^rate\(([0-9]+) ([a-z]+)\)$")
 CRON = re.compile(r"^cron\((.*)\)$")
 AT = re.compile(r"^at\(([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})\)$")
@@ -44,10 +46,6 @@ FIELDS = (
 )
 
 
-class ScheduleRuleError(ValueError):
-    """A schedule State Manager would reject; the message names the field and the rule."""
-
-
 def schedule_kind(expression):
     """'rate', 'cron' or 'at' for a checked expression (None for no schedule)."""
     if expression is None:
@@ -60,9 +58,9 @@ def check_schedule(expression, field="schedule"):
     if expression is None:
         return None
     if not isinstance(expression, str) or not expression.strip():
-        raise ScheduleRuleError(f"{field}: must be a cron(...), rate(...) or at(...) expression")
+        raise KeelRuleError(f"{field}: must be a cron(...), rate(...) or at(...) expression")
     if len(expression) > SCHEDULE_MAX:
-        raise ScheduleRuleError(f"{field}: longer than {SCHEDULE_MAX} characters")
+        raise KeelRuleError(f"{field}: longer than {SCHEDULE_MAX} characters")
     if expression.startswith("rate("):
         _check_rate(expression, field)
     elif expression.startswith("cron("):
@@ -70,33 +68,29 @@ def check_schedule(expression, field="schedule"):
     elif expression.startswith("at("):
         _check_at(expression, field)
     else:
-        raise ScheduleRuleError(
-            f"{field} {expression!r}: must be cron(...), rate(...) or at(...), e.g. rate(30 minutes)"
-        )
+        raise KeelRuleError(f"{field} {expression!r}: must be cron(...), rate(...) or at(...), e.g. rate(30 minutes)")
     return expression
 
 
 def _check_rate(expression, field):
     match = RATE.match(expression)
     if not match:
-        raise ScheduleRuleError(f"{field} {expression!r}: a rate is rate(N unit), e.g. rate(30 minutes) or rate(1 day)")
+        raise KeelRuleError(f"{field} {expression!r}: a rate is rate(N unit), e.g. rate(30 minutes) or rate(1 day)")
     text, unit = match.groups()
     value = int(text)
     if value < 1 or text != str(value):
-        raise ScheduleRuleError(f"{field} {expression!r}: the rate value must be a positive integer")
+        raise KeelRuleError(f"{field} {expression!r}: the rate value must be a positive integer")
     singular = unit.rstrip("s")
     if singular not in RATE_UNITS or unit not in (singular, singular + "s"):
-        raise ScheduleRuleError(f"{field} {expression!r}: the unit must be minute(s), hour(s) or day(s)")
+        raise KeelRuleError(f"{field} {expression!r}: the unit must be minute(s), hour(s) or day(s)")
     if (value == 1) != (unit == singular):
         expected = singular if value == 1 else singular + "s"
-        raise ScheduleRuleError(f"{field} {expression!r}: with {value} the unit is {expected!r}")
+        raise KeelRuleError(f"{field} {expression!r}: with {value} the unit is {expected!r}")
     minutes = value * RATE_UNITS[singular]
     if minutes < MIN_INTERVAL_MINUTES:
-        raise ScheduleRuleError(
-            f"{field} {expression!r}: associations run at most every {MIN_INTERVAL_MINUTES} minutes"
-        )
+        raise KeelRuleError(f"{field} {expression!r}: associations run at most every {MIN_INTERVAL_MINUTES} minutes")
     if minutes >= RATE_LIMIT_MINUTES:
-        raise ScheduleRuleError(f"{field} {expression!r}: a rate must be less than 31 days")
+        raise KeelRuleError(f"{field} {expression!r}: a rate must be less than 31 days")
 
 
 def _expand(item, low, high, field, name):
@@ -110,12 +104,12 @@ def _expand(item, low, high, field, name):
         start = stop = int(base)
     for value in (start, stop):
         if not low <= value <= high:
-            raise ScheduleRuleError(f"{field}: {name} value {value} is outside {low}-{high}")
+            raise KeelRuleError(f"{field}: {name} value {value} is outside {low}-{high}")
     if start > stop:
-        raise ScheduleRuleError(f"{field}: {name} range {base} runs backwards")
+        raise KeelRuleError(f"{field}: {name} range {base} runs backwards")
     if step:
         if int(step) < 1:
-            raise ScheduleRuleError(f"{field}: {name} step must be at least 1")
+            raise KeelRuleError(f"{field}: {name} step must be at least 1")
         if base != "*" and "-" not in base:
             stop = high  # "0/30" means from 0 every 30
         return set(range(start, stop + 1, int(step)))
@@ -127,12 +121,10 @@ def _check_cron(expression, field):
     fields = match.group(1).split() if match else []
     if len(fields) == 7:
         if fields[0] != "0":
-            raise ScheduleRuleError(
-                f"{field} {expression!r}: for associations the optional seconds field can only be 0"
-            )
+            raise KeelRuleError(f"{field} {expression!r}: for associations the optional seconds field can only be 0")
         fields = fields[1:]
     if len(fields) != 6:
-        raise ScheduleRuleError(
+        raise KeelRuleError(
             f"{field} {expression!r}: a cron expression has 6 fields (minutes hours day-of-month month"
             " day-of-week year), optionally preceded by seconds (0)"
         )
@@ -141,24 +133,24 @@ def _check_cron(expression, field):
     for text, (name, kind, low, high) in zip(fields, FIELDS):
         if name == "month":
             if text != "*":
-                raise ScheduleRuleError(f"{where}: State Manager does not support months; the month field must be '*'")
+                raise KeelRuleError(f"{where}: State Manager does not support months; the month field must be '*'")
             continue
         if text == "?":
             if name not in ("day-of-month", "day-of-week"):
-                raise ScheduleRuleError(f"{where}: '?' is only allowed in day-of-month or day-of-week")
+                raise KeelRuleError(f"{where}: '?' is only allowed in day-of-month or day-of-week")
             values[name] = None
             continue
         expanded = set()
         for item in text.split(","):
             if not ITEM[kind].match(item):
-                raise ScheduleRuleError(f"{where}: {name} item {item!r} is not valid")
+                raise KeelRuleError(f"{where}: {name} item {item!r} is not valid")
             if ITEM["numeric"].match(item):
                 expanded |= _expand(item, low, high, where, name)
             elif kind == "day_of_week" and re.match(rf"^{DAY}(?:-{DAY})?(?:/{NUMBER})?$", item):
                 expanded |= _expand(_day_numbers(item), low, high, where, name)
         values[name] = expanded
     if (fields[2] == "?") == (fields[4] == "?"):
-        raise ScheduleRuleError(f"{where}: exactly one of day-of-month and day-of-week must be '?'")
+        raise KeelRuleError(f"{where}: exactly one of day-of-month and day-of-week must be '?'")
     _check_cron_interval(values["minutes"], values["hours"], where)
 
 
@@ -176,14 +168,14 @@ def _check_cron_interval(minutes, hours, where):
     if any((hour + 1) % 24 in hours for hour in hours):
         gaps.append(60 - ordered[-1] + ordered[0])
     if gaps and min(gaps) < MIN_INTERVAL_MINUTES:
-        raise ScheduleRuleError(f"{where}: associations run at most every {MIN_INTERVAL_MINUTES} minutes")
+        raise KeelRuleError(f"{where}: associations run at most every {MIN_INTERVAL_MINUTES} minutes")
 
 
 def _check_at(expression, field):
     match = AT.match(expression)
     if not match:
-        raise ScheduleRuleError(f"{field} {expression!r}: a single run is at(YYYY-MM-DDThh:mm:ss), in UTC")
+        raise KeelRuleError(f"{field} {expression!r}: a single run is at(YYYY-MM-DDThh:mm:ss), in UTC")
     try:
         datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")
     except ValueError as exc:
-        raise ScheduleRuleError(f"{field} {expression!r}: not a valid date and time ({exc})") from None
+        raise KeelRuleError(f"{field} {expression!r}: not a valid date and time ({exc})") from None

@@ -23,6 +23,8 @@ import ipaddress
 import re
 from collections import namedtuple
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
+
 MARKER = "keel.ssm.ufw"
 KINDS = ("management", "loopback", "allowed", "allowed-out", "bridge")
 COMMENTS = {kind: f"{MARKER}:{kind}" for kind in KINDS}
@@ -37,14 +39,6 @@ PORT_SPEC = re.compile(r"^(?P<ports>\d{1,5}(?::\d{1,5})?)/(?P<proto>[a-z]+)(?:\s
 PROTOCOLS = ("tcp", "udp")
 POLICIES = {"DROP": "deny", "ACCEPT": "allow", "REJECT": "reject"}
 LOG_LEVELS = ("off", "low", "medium", "high", "full")
-
-
-class UfwSpecError(ValueError):
-    """A setting that cannot become a ufw rule; the message names the setting and the rule."""
-
-
-class UfwPlanError(RuntimeError):
-    """The current rules are in a shape the planner cannot reason about."""
 
 
 _RuleBase = namedtuple("Rule", "action proto dport dst sport src direction dapp sapp forward comment log")
@@ -190,7 +184,7 @@ def parse_address(text, field):
     try:
         network = ipaddress.ip_network(text, strict=True)
     except ValueError as exc:
-        raise UfwSpecError(
+        raise KeelRuleError(
             f"{field}: {text!r} must be 'any' or an IPv4/IPv6 address or network written without host bits ({exc})"
         ) from None
     family = "v4" if network.version == 4 else "v6"
@@ -207,17 +201,17 @@ def parse_port_spec(text, field, word=None, single=False):
     match = PORT_SPEC.match(spec)
     shape = "PORT/PROTO" if single else "PORT[:PORT]/PROTO" + (f" [{word} ADDRESS]" if word else "")
     if not match or (match.group("word") and match.group("word") != word):
-        raise UfwSpecError(f"{field}: {spec!r} is not {shape} (PROTO tcp or udp, for example '443/tcp')")
+        raise KeelRuleError(f"{field}: {spec!r} is not {shape} (PROTO tcp or udp, for example '443/tcp')")
     ports, proto = match.group("ports"), match.group("proto")
     if proto not in PROTOCOLS:
-        raise UfwSpecError(f"{field}: protocol {proto!r} in {spec!r} must be tcp or udp")
+        raise KeelRuleError(f"{field}: protocol {proto!r} in {spec!r} must be tcp or udp")
     numbers = [int(port) for port in ports.split(":")]
     if any(not 1 <= number <= 65535 for number in numbers):
-        raise UfwSpecError(f"{field}: ports in {spec!r} must be between 1 and 65535")
+        raise KeelRuleError(f"{field}: ports in {spec!r} must be between 1 and 65535")
     if len(numbers) == 2 and numbers[0] >= numbers[1]:
-        raise UfwSpecError(f"{field}: range {ports!r} in {spec!r} must go from low to high")
+        raise KeelRuleError(f"{field}: range {ports!r} in {spec!r} must go from low to high")
     if single and len(numbers) != 1:
-        raise UfwSpecError(f"{field}: {spec!r} must be a single port (PORT/PROTO), not a range")
+        raise KeelRuleError(f"{field}: {spec!r} must be a single port (PORT/PROTO), not a range")
     return ":".join(str(number) for number in numbers), proto, match.group("addr") or "any"
 
 
@@ -225,7 +219,7 @@ def _families_for(address_family, families, field, text):
     if address_family is None:
         return list(families)
     if address_family not in families:
-        raise UfwSpecError(f"{field}: {text!r} is an IPv6 address but IPv6 is switched off (ipv6: false)")
+        raise KeelRuleError(f"{field}: {text!r} is an IPv6 address but IPv6 is switched off (ipv6: false)")
     return [address_family]
 
 
@@ -243,7 +237,7 @@ def desired_rules(settings, prefix=""):
     def add(family, rule, field):
         where = origin.get((family, rule.key))
         if where is not None:
-            raise UfwSpecError(f"{field} duplicates {where} (same port, protocol, direction and address)")
+            raise KeelRuleError(f"{field} duplicates {where} (same port, protocol, direction and address)")
         origin[(family, rule.key)] = field
         rules[family].append(rule)
 
@@ -251,7 +245,7 @@ def desired_rules(settings, prefix=""):
     port, proto, _address = parse_port_spec(settings["management_port"], name, single=True)
     sources = settings["management_sources"] or []
     if not sources:
-        raise UfwSpecError(f"{prefix}management_sources: must name at least one source ('any' allows every address)")
+        raise KeelRuleError(f"{prefix}management_sources: must name at least one source ('any' allows every address)")
     action = "limit" if settings["management_limit"] else "allow"
     for index, source in enumerate(sources):
         field = f"{prefix}management_sources[{index}]"
@@ -353,7 +347,7 @@ def _ensure_block(family, current, wanted, active, purge):
         if position is None:
             return Op("insert", family, index, want)
         if position < index:
-            raise UfwPlanError(f"{family}: {want.describe()} appears twice in the desired rules")
+            raise KeelHostError(f"{family}: {want.describe()} appears twice in the desired rules")
         # It sits lower than it should (below a rule someone else added above it): move it
         # up. ufw refuses a second copy, so on an active firewall a bridge rule keeps the
         # port open while it moves.

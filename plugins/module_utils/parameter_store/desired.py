@@ -13,8 +13,8 @@ from __future__ import annotations
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import check_tags
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
-    ParameterRuleError,
     check_labels,
     check_parameter_name,
 )
@@ -106,7 +106,7 @@ def _scalar_text(value, field):
         return str(value)
     if isinstance(value, str):
         return value
-    raise ParameterRuleError(
+    raise KeelRuleError(
         f"{field}: must be a string, number or boolean, or a list of them for a StringList "
         f"(got a {type(value).__name__})"
     )
@@ -118,28 +118,28 @@ def value_text(value, field="value"):
         return None, False
     if isinstance(value, (list, tuple)):
         if not value:
-            raise ParameterRuleError(f"{field}: an empty list is an empty value; a value needs at least 1 character")
+            raise KeelRuleError(f"{field}: an empty list is an empty value; a value needs at least 1 character")
         items = []
         for index, item in enumerate(value):
             text = _scalar_text(item, f"{field}[{index}]")
             if text == "":
-                raise ParameterRuleError(f"{field}[{index}]: StringList elements must not be empty")
+                raise KeelRuleError(f"{field}[{index}]: StringList elements must not be empty")
             if "," in text:
-                raise ParameterRuleError(
+                raise KeelRuleError(
                     f"{field}[{index}]: StringList elements must not contain commas (Parameter Store splits on ',')"
                 )
             items.append(text)
         return ",".join(items), True
     text = _scalar_text(value, field)
     if text == "":
-        raise ParameterRuleError(f"{field}: must not be empty (Parameter Store values have at least 1 character)")
+        raise KeelRuleError(f"{field}: must not be empty (Parameter Store values have at least 1 character)")
     return text, False
 
 
 def _text_option(options, option, field):
     value = options.get(option)
     if value is not None and not isinstance(value, str):
-        raise ParameterRuleError(f"{field}: must be a string")
+        raise KeelRuleError(f"{field}: must be a string")
     return value
 
 
@@ -150,17 +150,17 @@ def _bool_option(options, option, default, field):
     try:
         return boolean(value)
     except TypeError:
-        raise ParameterRuleError(f"{field}: must be a boolean") from None
+        raise KeelRuleError(f"{field}: must be a boolean") from None
 
 
 def build_desired(name, options, where="", defaults=None):
-    """Check and normalize one parameter's options; raises ParameterRuleError."""
+    """Check and normalize one parameter's options; raises KeelRuleError."""
     defaults = defaults or {}
     desired = DesiredParameter(name, where)
     check_parameter_name(name, field=desired.name_field, for_write=True)
     unknown = sorted(set(options) - set(SPEC_OPTIONS))
     if unknown:
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{desired.where or 'options'}: unknown option(s) {', '.join(unknown)}; allowed: {', '.join(SPEC_OPTIONS)}"
         )
     field = desired.field
@@ -169,7 +169,7 @@ def build_desired(name, options, where="", defaults=None):
         setattr(desired, option, _text_option(options, option, field(option)))
     if desired.is_list:
         if desired.type not in (None, "StringList"):
-            raise ParameterRuleError(f"{field('type')}: a list value is a StringList, but type is {desired.type}")
+            raise KeelRuleError(f"{field('type')}: a list value is a StringList, but type is {desired.type}")
         desired.type = "StringList"
     elif desired.type is None:
         desired.type = defaults.get("type")
@@ -182,7 +182,7 @@ def build_desired(name, options, where="", defaults=None):
     labels = options.get("labels")
     if labels is not None:
         if not isinstance(labels, list):
-            raise ParameterRuleError(f"{field('labels')}: must be a list of labels")
+            raise KeelRuleError(f"{field('labels')}: must be a list of labels")
         desired.labels = list(dict.fromkeys(check_labels(labels, field=field("labels"))))
     desired.purge_labels = _bool_option(options, "purge_labels", False, field("purge_labels"))
     check_static(desired)

@@ -2,13 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parameter Store naming rules, checked before any call.
 
-Every failure raises ParameterRuleError whose message names the field and the rule,
+Every failure raises KeelRuleError whose message names the field and the rule,
 so a bad name never reaches AWS and nothing is half-written.
 """
 
 from __future__ import annotations
 
 import re
+
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 NAME_MAX_LENGTH = 1011
 NAME_MAX_LEVELS = 15
@@ -22,35 +24,29 @@ LABELS_PER_VERSION = 10
 MAX_VERSION = 100_000_000
 
 
-class ParameterRuleError(ValueError):
-    """Input that AWS would reject (or that we refuse); the message names field and rule."""
-
-
 def check_parameter_name(name, field="name", for_write=False):
     """Validate a parameter name; returns it unchanged."""
     if not isinstance(name, str) or name == "":
-        raise ParameterRuleError(f"{field}: must be a non-empty string")
+        raise KeelRuleError(f"{field}: must be a non-empty string")
     if len(name) > NAME_MAX_LENGTH:
-        raise ParameterRuleError(f"{field} {name[:40]}...: longer than {NAME_MAX_LENGTH} characters")
+        raise KeelRuleError(f"{field} {name[:40]}...: longer than {NAME_MAX_LENGTH} characters")
     if not NAME_CHARS.match(name):
         bad = sorted({c for c in name if not NAME_CHARS.match(c)})
-        raise ParameterRuleError(
-            f"{field} {name!r}: only letters, digits and _ . - / are allowed (found {''.join(bad)!r})"
-        )
+        raise KeelRuleError(f"{field} {name!r}: only letters, digits and _ . - / are allowed (found {''.join(bad)!r})")
     if "/" in name:
         if not name.startswith("/"):
-            raise ParameterRuleError(f"{field} {name!r}: a hierarchical name must start with '/'")
+            raise KeelRuleError(f"{field} {name!r}: a hierarchical name must start with '/'")
         if name.endswith("/"):
-            raise ParameterRuleError(f"{field} {name!r}: must not end with '/'")
+            raise KeelRuleError(f"{field} {name!r}: must not end with '/'")
         segments = name[1:].split("/")
         if any(segment == "" for segment in segments):
-            raise ParameterRuleError(f"{field} {name!r}: empty hierarchy level ('//')")
+            raise KeelRuleError(f"{field} {name!r}: empty hierarchy level ('//')")
         if len(segments) > NAME_MAX_LEVELS:
-            raise ParameterRuleError(
+            raise KeelRuleError(
                 f"{field} {name!r}: {len(segments)} hierarchy levels, at most {NAME_MAX_LEVELS} allowed"
             )
     if RESERVED_PREFIX.match(name) and (for_write or not name.startswith(PUBLIC_READ_PREFIX)):
-        raise ParameterRuleError(f"{field} {name!r}: names must not begin with 'aws' or 'ssm' (any case)")
+        raise KeelRuleError(f"{field} {name!r}: names must not begin with 'aws' or 'ssm' (any case)")
     return name
 
 
@@ -58,7 +54,7 @@ def check_parameter_path(path, field="path", for_write=False):
     """Validate a hierarchy root for by-path reads and tree writes; returns it without a
     trailing slash ('/' stays '/')."""
     if not isinstance(path, str) or not path.startswith("/"):
-        raise ParameterRuleError(f"{field} {path!r}: a path must start with '/'")
+        raise KeelRuleError(f"{field} {path!r}: a path must start with '/'")
     if path == "/":
         return path
     trimmed = path.rstrip("/")
@@ -68,15 +64,15 @@ def check_parameter_path(path, field="path", for_write=False):
 
 def check_label(label, field="labels"):
     if not isinstance(label, str) or not label:
-        raise ParameterRuleError(f"{field}: a label must be a non-empty string")
+        raise KeelRuleError(f"{field}: a label must be a non-empty string")
     if len(label) > LABEL_MAX_LENGTH:
-        raise ParameterRuleError(f"{field} {label[:20]!r}...: longer than {LABEL_MAX_LENGTH} characters")
+        raise KeelRuleError(f"{field} {label[:20]!r}...: longer than {LABEL_MAX_LENGTH} characters")
     if not LABEL_CHARS.match(label):
-        raise ParameterRuleError(f"{field} {label!r}: only letters, digits and . - _ are allowed")
+        raise KeelRuleError(f"{field} {label!r}: only letters, digits and . - _ are allowed")
     if label[0].isdigit():
-        raise ParameterRuleError(f"{field} {label!r}: must not start with a digit")
+        raise KeelRuleError(f"{field} {label!r}: must not start with a digit")
     if RESERVED_PREFIX.match(label):
-        raise ParameterRuleError(f"{field} {label!r}: must not begin with 'aws' or 'ssm' (any case)")
+        raise KeelRuleError(f"{field} {label!r}: must not begin with 'aws' or 'ssm' (any case)")
     return label
 
 
@@ -85,7 +81,7 @@ def check_labels(labels, field="labels"):
     for label in labels:
         check_label(label, field=field)
     if len(set(labels)) > LABELS_PER_VERSION:
-        raise ParameterRuleError(f"{field}: {len(set(labels))} labels given, at most {LABELS_PER_VERSION} per version")
+        raise KeelRuleError(f"{field}: {len(set(labels))} labels given, at most {LABELS_PER_VERSION} per version")
     return labels
 
 
@@ -95,17 +91,17 @@ def split_selector(term, field="term"):
     The selector is returned as AWS expects it after the name (':12' / ':label').
     """
     if not isinstance(term, str):
-        raise ParameterRuleError(f"{field} {term!r}: must be a string")
+        raise KeelRuleError(f"{field} {term!r}: must be a string")
     name, sep, selector = term.partition(":")
     check_parameter_name(name, field=f"{field} {term!r} name")
     if not sep:
         return name, None
     if selector == "":
-        raise ParameterRuleError(f"{field} {term!r}: empty selector after ':' (use name:VERSION or name:LABEL)")
+        raise KeelRuleError(f"{field} {term!r}: empty selector after ':' (use name:VERSION or name:LABEL)")
     if selector.isdigit():
         version = int(selector)
         if not 1 <= version <= MAX_VERSION:
-            raise ParameterRuleError(f"{field} {term!r}: version selector must be a positive integer")
+            raise KeelRuleError(f"{field} {term!r}: version selector must be a positive integer")
         return name, f":{version}"
     check_label(selector, field=f"{field} {term!r} label")
     return name, f":{selector}"

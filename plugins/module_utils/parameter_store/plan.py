@@ -13,9 +13,9 @@ import hmac
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import compare_tags, merged_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import absent, masked_pair
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
     LABELS_PER_VERSION,
-    ParameterRuleError,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import same_policies
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules import check_against_current
@@ -142,7 +142,7 @@ def _views(desired, current, change):
 
 def plan_parameter(desired, current):
     """The change that makes `current` (None: absent) match `desired`. Raises
-    ParameterRuleError for what Parameter Store would refuse, before anything is written."""
+    KeelRuleError for what Parameter Store would refuse, before anything is written."""
     check_against_current(desired, current)
     change = ParameterChange(desired.name)
     type_after = desired.effective_type(current)
@@ -174,7 +174,7 @@ def plan_parameter(desired, current):
                     change.labels_detach = sorted(label for label in current.labels if label not in desired.labels)
                 total = len(set(desired.labels) | (set() if desired.purge_labels else set(current.labels)))
                 if total > LABELS_PER_VERSION:
-                    raise ParameterRuleError(
+                    raise KeelRuleError(
                         f"{desired.field('labels')}: version {current.version} of {desired.name} would carry "
                         f"{total} labels, at most {LABELS_PER_VERSION}; set purge_labels or fewer labels"
                     )

@@ -16,7 +16,7 @@ import datetime
 import json
 import re
 
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 POLICY_VERSION = "1.0"
 POLICY_ATTRIBUTES = {
@@ -34,7 +34,7 @@ def parse_timestamp(text, field):
     """ISO 8601 date-time -> aware datetime (UTC when no offset is given)."""
     match = TIMESTAMP.match(text) if isinstance(text, str) else None
     if not match:
-        raise ParameterRuleError(f"{field}: Timestamp {text!r} is not an ISO 8601 date-time like 2030-01-31T00:00:00Z")
+        raise KeelRuleError(f"{field}: Timestamp {text!r} is not an ISO 8601 date-time like 2030-01-31T00:00:00Z")
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     offset = datetime.timedelta(0)
@@ -46,13 +46,13 @@ def parse_timestamp(text, field):
         parts = (int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro)
         stamp = datetime.datetime(*parts, tzinfo=datetime.timezone(offset))
     except ValueError as exc:
-        raise ParameterRuleError(f"{field}: Timestamp {text!r}: {exc}") from None
+        raise KeelRuleError(f"{field}: Timestamp {text!r}: {exc}") from None
     return stamp.astimezone(datetime.timezone.utc)
 
 
 def _positive_int(value, attribute, field):
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or int(value) < 1:
-        raise ParameterRuleError(f"{field}: {attribute} must be a positive whole number, got {value!r}")
+        raise KeelRuleError(f"{field}: {attribute} must be a positive whole number, got {value!r}")
     return str(int(value))
 
 
@@ -60,28 +60,28 @@ def _unit(value, field):
     for unit in POLICY_UNITS:
         if isinstance(value, str) and value.lower() == unit.lower():
             return unit
-    raise ParameterRuleError(f"{field}: Unit must be one of {', '.join(POLICY_UNITS)}, got {value!r}")
+    raise KeelRuleError(f"{field}: Unit must be one of {', '.join(POLICY_UNITS)}, got {value!r}")
 
 
 def _check_policy(policy, field):
     if not isinstance(policy, dict):
-        raise ParameterRuleError(f"{field}: each policy must be a mapping with Type, Version and Attributes")
+        raise KeelRuleError(f"{field}: each policy must be a mapping with Type, Version and Attributes")
     unknown = sorted(set(policy) - {"Type", "Version", "Attributes"})
     if unknown:
-        raise ParameterRuleError(f"{field}: unknown policy key(s) {', '.join(unknown)}")
+        raise KeelRuleError(f"{field}: unknown policy key(s) {', '.join(unknown)}")
     kind = policy.get("Type")
     if kind not in POLICY_ATTRIBUTES:
-        raise ParameterRuleError(f"{field}: Type must be one of {', '.join(POLICY_ATTRIBUTES)}, got {kind!r}")
+        raise KeelRuleError(f"{field}: Type must be one of {', '.join(POLICY_ATTRIBUTES)}, got {kind!r}")
     field = f"{field} ({kind})"
     version = str(policy.get("Version", POLICY_VERSION))
     if version != POLICY_VERSION:
-        raise ParameterRuleError(f"{field}: Version must be {POLICY_VERSION!r}, got {version!r}")
+        raise KeelRuleError(f"{field}: Version must be {POLICY_VERSION!r}, got {version!r}")
     attributes = policy.get("Attributes")
     if not isinstance(attributes, dict):
-        raise ParameterRuleError(f"{field}: Attributes must be a mapping")
+        raise KeelRuleError(f"{field}: Attributes must be a mapping")
     expected = POLICY_ATTRIBUTES[kind]
     if set(attributes) != set(expected):
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{field}: Attributes must be exactly {', '.join(expected)}, got {', '.join(sorted(attributes)) or 'none'}"
         )
     checked = {}
@@ -106,18 +106,18 @@ def parse_policies(raw, field="policies"):
         try:
             raw = json.loads(raw) if raw.strip() else []
         except ValueError as exc:
-            raise ParameterRuleError(f"{field}: not valid JSON ({exc})") from None
+            raise KeelRuleError(f"{field}: not valid JSON ({exc})") from None
     if isinstance(raw, dict):
-        raise ParameterRuleError(f"{field}: must be a list (JSON array) of policies, not a single mapping")
+        raise KeelRuleError(f"{field}: must be a list (JSON array) of policies, not a single mapping")
     if not isinstance(raw, list):
-        raise ParameterRuleError(f"{field}: must be a list (JSON array) of policies")
+        raise KeelRuleError(f"{field}: must be a list (JSON array) of policies")
     policies = [_check_policy(policy, f"{field}[{index}]") for index, policy in enumerate(raw)]
     if len(policies) > POLICIES_MAX:
-        raise ParameterRuleError(f"{field}: {len(policies)} policies given, at most {POLICIES_MAX} allowed")
+        raise KeelRuleError(f"{field}: {len(policies)} policies given, at most {POLICIES_MAX} allowed")
     if sum(policy["Type"] == "Expiration" for policy in policies) > 1:
-        raise ParameterRuleError(f"{field}: at most one Expiration policy per parameter")
+        raise KeelRuleError(f"{field}: at most one Expiration policy per parameter")
     if len(policies_json(policies)) > POLICIES_JSON_MAX:
-        raise ParameterRuleError(f"{field}: longer than {POLICIES_JSON_MAX} characters as JSON")
+        raise KeelRuleError(f"{field}: longer than {POLICIES_JSON_MAX} characters as JSON")
     return policies
 
 
@@ -147,7 +147,7 @@ def _canonical(policy):
         if name == "Timestamp":
             try:
                 attributes[name] = parse_timestamp(value, "policy").isoformat()
-            except ParameterRuleError:
+            except KeelRuleError:
                 attributes[name] = str(value)
         elif name == "Unit":
             attributes[name] = str(value).capitalize()

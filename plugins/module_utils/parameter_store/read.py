@@ -19,7 +19,7 @@ are never part of metadata() (what modules return).
 
 from __future__ import annotations
 
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_call
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import policies_from_aws
 
 GET_PARAMETERS_BATCH = 10  # GetParameters: at most 10 names per call
@@ -45,10 +45,8 @@ def get_parameters(client, names, decrypt=True, on_call=None):
     for batch in chunks(dict.fromkeys(names), GET_PARAMETERS_BATCH):
         if on_call:
             on_call("GetParameters", len(batch))
-        try:
+        with aws_call("GetParameters", ", ".join(batch)):
             response = client.get_parameters(Names=batch, WithDecryption=decrypt)
-        except aws_errors() as exc:
-            raise map_aws_error(exc, "GetParameters", ", ".join(batch)) from None
         by_request = {}
         requests_by_name = {}
         for requested in batch:
@@ -74,7 +72,7 @@ def get_parameters_by_path(client, path, recursive=True, decrypt=True, on_call=N
     """All parameters under path (paginated, 10 per page), as a list of Parameter dicts."""
     paginator = client.get_paginator("get_parameters_by_path")
     parameters = []
-    try:
+    with aws_call("GetParametersByPath", path):
         pages = paginator.paginate(
             Path=path,
             Recursive=recursive,
@@ -85,8 +83,6 @@ def get_parameters_by_path(client, path, recursive=True, decrypt=True, on_call=N
             if on_call:
                 on_call("GetParametersByPath", 1)
             parameters.extend(page.get("Parameters", []))
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "GetParametersByPath", path) from None
     return parameters
 
 
@@ -166,8 +162,8 @@ class CurrentParameter:
 def _history(client, name, on_call=None):
     """The newest GetParameterHistory entry of name (no decryption), or None."""
     paginator = client.get_paginator("get_parameter_history")
-    newest = None
-    try:
+    with aws_call("GetParameterHistory", name, absent=("ParameterNotFound",)):
+        newest = None
         for page in paginator.paginate(Name=name, WithDecryption=False, PaginationConfig={"PageSize": HISTORY_PAGE}):
             if on_call:
                 on_call("GetParameterHistory", 1)
@@ -176,12 +172,8 @@ def _history(client, name, on_call=None):
                     entry.pop("Value", None)  # ciphertext (or moto's stand-in): never used
                 if newest is None or entry.get("Version", 0) > newest.get("Version", 0):
                     newest = entry
-    except aws_errors() as exc:
-        error = map_aws_error(exc, "GetParameterHistory", name)
-        if error.code == "ParameterNotFound":
-            return None
-        raise error from None
-    return newest
+        return newest
+    return None  # the parameter does not exist
 
 
 def read_parameter(client, name, on_call=None):
@@ -203,10 +195,8 @@ def read_value(client, name, on_call=None):
     """The decrypted value (for String/StringList simply the value), for comparison only."""
     if on_call:
         on_call("GetParameter", 1)
-    try:
+    with aws_call("GetParameter", name):
         response = client.get_parameter(Name=name, WithDecryption=True)
-    except aws_errors() as exc:
-        raise map_aws_error(exc, "GetParameter", name) from None
     return response["Parameter"]["Value"], response["Parameter"].get("Version")
 
 
@@ -239,7 +229,7 @@ def read_metadata(client, currents, on_call=None):
     by_name = {current.name: current for current in currents}
     paginator = client.get_paginator("describe_parameters")
     for batch in chunks(sorted(by_name), DESCRIBE_NAMES):
-        try:
+        with aws_call("DescribeParameters", f"{batch[0]} (+{len(batch) - 1} more)"):
             pages = paginator.paginate(
                 ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": batch}],
                 PaginationConfig={"PageSize": DESCRIBE_NAMES},
@@ -250,8 +240,6 @@ def read_metadata(client, currents, on_call=None):
                 for entry in page.get("Parameters", []):
                     if entry.get("Name") in by_name:
                         by_name[entry["Name"]].set_metadata(entry)
-        except aws_errors() as exc:
-            raise map_aws_error(exc, "DescribeParameters", f"{batch[0]} (+{len(batch) - 1} more)") from None
     missing = [name for name, current in by_name.items() if not current.metadata_known]
     if missing:
         raise KeelAWSError(

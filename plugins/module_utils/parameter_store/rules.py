@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
 TYPES = ("String", "StringList", "SecureString")
 TIERS = ("Standard", "Advanced", "Intelligent-Tiering")
@@ -40,7 +40,7 @@ def value_size(text):
 
 def _choice(value, choices, field):
     if value is not None and value not in choices:
-        raise ParameterRuleError(f"{field}: must be one of {', '.join(choices)}, got {value!r}")
+        raise KeelRuleError(f"{field}: must be one of {', '.join(choices)}, got {value!r}")
 
 
 def _size_limit(desired, tier):
@@ -50,7 +50,7 @@ def _size_limit(desired, tier):
     limit = VALUE_LIMITS[tier]
     if size > limit:
         hint = "; set tier: Advanced or Intelligent-Tiering" if limit < VALUE_LIMITS["Advanced"] else ""
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{desired.field('value')}: {size} bytes, more than the {limit} bytes "
             f"{'an' if tier[0] in 'AI' else 'a'} {tier} parameter holds{hint}"
         )
@@ -59,9 +59,9 @@ def _size_limit(desired, tier):
 def _data_type_combination(desired, type_):
     field = desired.field("data_type")
     if desired.data_type == "aws:ec2:image" and type_ not in (None, "String"):
-        raise ParameterRuleError(f"{field}: aws:ec2:image needs type String, got {type_}")
+        raise KeelRuleError(f"{field}: aws:ec2:image needs type String, got {type_}")
     if desired.data_type == "aws:ssm:integration" and type_ not in (None, "SecureString"):
-        raise ParameterRuleError(f"{field}: aws:ssm:integration needs type SecureString, got {type_}")
+        raise KeelRuleError(f"{field}: aws:ssm:integration needs type SecureString, got {type_}")
 
 
 def check_static(desired):
@@ -75,38 +75,36 @@ def check_static(desired):
         # most any parameter can hold, so anything larger fails now.
         _size_limit(desired, desired.tier or "Advanced")
     if desired.description is not None and len(desired.description) > DESCRIPTION_MAX:
-        raise ParameterRuleError(f"{field('description')}: longer than {DESCRIPTION_MAX} characters")
+        raise KeelRuleError(f"{field('description')}: longer than {DESCRIPTION_MAX} characters")
     for key_field, key_id in ((field("key_id"), desired.key_id), ("key_id", desired.default_key_id)):
         if key_id is None:
             continue
         if not 1 <= len(key_id) <= KEY_ID_MAX or not KEY_ID_PATTERN.match(key_id):
-            raise ParameterRuleError(
+            raise KeelRuleError(
                 f"{key_field}: {key_id!r} is not a KMS key ID, key ARN, alias name or alias ARN "
                 f"(1-{KEY_ID_MAX} characters of letters, digits and : / _ -)"
             )
     if desired.key_id is not None and desired.type not in (None, "SecureString"):
-        raise ParameterRuleError(f"{field('key_id')}: only applies to SecureString parameters, type is {desired.type}")
+        raise KeelRuleError(f"{field('key_id')}: only applies to SecureString parameters, type is {desired.type}")
     if desired.policies and desired.tier == "Standard":
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{field('policies')}: Standard parameters take no policies; set tier: Advanced or Intelligent-Tiering"
         )
     if desired.allowed_pattern is not None:
         pattern_field = field("allowed_pattern")
         if len(desired.allowed_pattern) > ALLOWED_PATTERN_MAX:
-            raise ParameterRuleError(f"{pattern_field}: longer than {ALLOWED_PATTERN_MAX} characters")
+            raise KeelRuleError(f"{pattern_field}: longer than {ALLOWED_PATTERN_MAX} characters")
         try:
             compiled = re.compile(desired.allowed_pattern)
         except re.error as exc:
-            raise ParameterRuleError(f"{pattern_field}: not a valid regular expression ({exc})") from None
+            raise KeelRuleError(f"{pattern_field}: not a valid regular expression ({exc})") from None
         if desired.value is not None and not compiled.search(desired.value):
-            raise ParameterRuleError(f"{field('value')}: does not match allowed_pattern {desired.allowed_pattern!r}")
+            raise KeelRuleError(f"{field('value')}: does not match allowed_pattern {desired.allowed_pattern!r}")
     _data_type_combination(desired, desired.type)
     if desired.data_type == "aws:ec2:image" and desired.value is not None and not AMI_ID.match(desired.value):
-        raise ParameterRuleError(
-            f"{field('value')}: data_type aws:ec2:image needs an AMI ID (ami- and 8 or 17 hex digits)"
-        )
+        raise KeelRuleError(f"{field('value')}: data_type aws:ec2:image needs an AMI ID (ami- and 8 or 17 hex digits)")
     if desired.data_type == "aws:ssm:integration" and not desired.name.startswith(INTEGRATION_PREFIX):
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{field('data_type')}: aws:ssm:integration parameters must be named under {INTEGRATION_PREFIX}"
         )
 
@@ -115,27 +113,27 @@ def check_against_current(desired, current):
     """Rules that depend on the parameter as Parameter Store holds it (None: absent)."""
     field = desired.field
     if current is None and desired.value is None:
-        raise ParameterRuleError(f"{field('value')}: required to create {desired.name}, which does not exist")
+        raise KeelRuleError(f"{field('value')}: required to create {desired.name}, which does not exist")
     if current is not None and desired.type is not None and desired.type != current.type:
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{field('type')}: {desired.name} is a {current.type} parameter and Parameter Store cannot change "
             f"a parameter's type (HierarchyTypeMismatchException); delete it (state: absent) and create it "
             f"again as {desired.type}"
         )
     type_ = desired.effective_type(current)
     if desired.key_id is not None and type_ != "SecureString":
-        raise ParameterRuleError(f"{field('key_id')}: only applies to SecureString parameters, type is {type_}")
+        raise KeelRuleError(f"{field('key_id')}: only applies to SecureString parameters, type is {type_}")
     _data_type_combination(desired, type_)
     current_tier = current.tier if current is not None and current.metadata_known else None
     if desired.tier == "Standard" and current_tier == "Advanced":
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{field('tier')}: {desired.name} is an Advanced parameter and Parameter Store cannot move it back "
             "to Standard; delete it and create it again to change tier"
         )
     tier = desired.tier or current_tier or "Standard"
     _size_limit(desired, tier)
     if desired.policies and tier == "Standard":
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{field('policies')}: {desired.name} would be a Standard parameter, which takes no policies; "
             "set tier: Advanced or Intelligent-Tiering"
         )
@@ -144,7 +142,7 @@ def check_against_current(desired, current):
 def check_kept_value(desired, value):
     """A re-written current value must match a newly set allowed_pattern too."""
     if desired.allowed_pattern is not None and not re.search(desired.allowed_pattern, value):
-        raise ParameterRuleError(
+        raise KeelRuleError(
             f"{desired.field('allowed_pattern')}: the current value of {desired.name} does not match it; "
             "give a matching value"
         )

@@ -18,8 +18,8 @@ reported together, each naming `parameters.<relative name>.<option>`.
 
 from __future__ import annotations
 
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import build_desired
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import ParameterRuleError
 
 MAX_REPORTED_PROBLEMS = 20
 
@@ -31,14 +31,14 @@ def join_path(path, relative):
 def tree_entries(parameters, field="parameters"):
     """(relative name, options) for every leaf, in order; options always has `value`."""
     if not isinstance(parameters, dict):
-        raise ParameterRuleError(f"{field}: must be a mapping of relative names to values")
+        raise KeelRuleError(f"{field}: must be a mapping of relative names to values")
     entries = []
 
     def walk(node, prefix):
         for key, child in node.items():
             if not isinstance(key, str) or key.strip("/") == "" or key != key.strip("/"):
                 where = f"{field}.{prefix}" if prefix else field
-                raise ParameterRuleError(
+                raise KeelRuleError(
                     f"{where}: key {key!r} must be a relative name (no leading or trailing '/', not empty)"
                 )
             relative = f"{prefix}/{key}" if prefix else key
@@ -55,7 +55,7 @@ def tree_entries(parameters, field="parameters"):
 
 def flatten_tree(path, parameters, defaults=None, field="parameters"):
     """DesiredParameters for the tree under path, in order. Raises one
-    ParameterRuleError listing every problem found."""
+    KeelRuleError listing every problem found."""
     problems, desired, seen = [], [], {}
     for relative, options in tree_entries(parameters, field):
         where = f"{field}.{relative}"
@@ -69,10 +69,10 @@ def flatten_tree(path, parameters, defaults=None, field="parameters"):
             continue
         try:
             desired.append(build_desired(name, options, where=where, defaults=defaults))
-        except ParameterRuleError as exc:
+        except KeelRuleError as exc:
             problems.append(str(exc))
     if problems:
-        raise ParameterRuleError(combine_problems(problems))
+        raise KeelRuleError(combine_problems(problems))
     return desired
 
 

@@ -7,14 +7,14 @@ An overwrite always sends the current description, key, tier, pattern and data t
 for options the task does not manage, so nothing the task did not mention changes
 (whatever the service's defaults for omitted fields are). Policies are only sent when
 managed: PutParameter keeps existing policies when none are sent.
-Failures raise KeelAWSError with `steps_done` (the calls that succeeded before it) and
-the value redacted from the message.
+Failures raise KeelAWSError with the value redacted from the message, and in its result
+`steps_done` (the calls that succeeded before it) or `deleted` (the names deleted before it).
 """
 
 from __future__ import annotations
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import apply_tag_changes, tag_list
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_errors, map_aws_error
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_call
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import policies_json
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import chunks
 
@@ -56,13 +56,6 @@ def put_arguments(desired, current, value):
     return args
 
 
-def _call(operation, subject, secrets, function, **kwargs):
-    try:
-        return function(**kwargs)
-    except aws_errors() as exc:
-        raise map_aws_error(exc, operation, subject, secrets=secrets) from None
-
-
 def apply_change(client, desired, current, change, value, secrets=(), on_call=None):
     """Write `change`. `value` is the text to put (desired or, when the task gave none,
     the current one). Returns (version, tier) after the writes."""
@@ -79,9 +72,8 @@ def apply_change(client, desired, current, change, value, secrets=(), on_call=No
     try:
         if change.put:
             count("PutParameter")
-            response = _call(
-                "PutParameter", name, secrets, client.put_parameter, **put_arguments(desired, current, value)
-            )
+            with aws_call("PutParameter", name, secrets):
+                response = client.put_parameter(**put_arguments(desired, current, value))
             steps.append("PutParameter")
             version = response.get("Version", version)
             tier = response.get("Tier", tier)
@@ -90,15 +82,10 @@ def apply_change(client, desired, current, change, value, secrets=(), on_call=No
             steps.append("tags")
         if change.labels_attach:
             count("LabelParameterVersion")
-            response = _call(
-                "LabelParameterVersion",
-                name,
-                secrets,
-                client.label_parameter_version,
-                Name=name,
-                ParameterVersion=version,
-                Labels=change.labels_attach,
-            )
+            with aws_call("LabelParameterVersion", name, secrets):
+                response = client.label_parameter_version(
+                    Name=name, ParameterVersion=version, Labels=change.labels_attach
+                )
             if response.get("InvalidLabels"):
                 raise KeelAWSError(
                     "invalid",
@@ -108,18 +95,11 @@ def apply_change(client, desired, current, change, value, secrets=(), on_call=No
             steps.append("LabelParameterVersion")
         if change.labels_detach:
             count("UnlabelParameterVersion")
-            _call(
-                "UnlabelParameterVersion",
-                name,
-                secrets,
-                client.unlabel_parameter_version,
-                Name=name,
-                ParameterVersion=version,
-                Labels=change.labels_detach,
-            )
+            with aws_call("UnlabelParameterVersion", name, secrets):
+                client.unlabel_parameter_version(Name=name, ParameterVersion=version, Labels=change.labels_detach)
             steps.append("UnlabelParameterVersion")
     except KeelAWSError as error:
-        error.steps_done = steps
+        error.result["steps_done"] = steps
         raise
     return version, tier
 
@@ -128,20 +108,16 @@ def delete_parameter(client, name, on_call=None):
     """DeleteParameter; returns False when it was already gone."""
     if on_call:
         on_call("DeleteParameter", 1)
-    try:
+    with aws_call("DeleteParameter", name, absent=("ParameterNotFound",)):
         client.delete_parameter(Name=name)
-    except aws_errors() as exc:
-        error = map_aws_error(exc, "DeleteParameter", name)
-        if error.code == "ParameterNotFound":
-            return False
-        raise error from None
-    return True
+        return True
+    return False  # it was already gone
 
 
 def delete_parameters(client, names, on_call=None):
     """Delete names in batches of 10. Returns (deleted, invalid).
 
-    Stops at the first failing batch and raises; the exception carries what was
+    Stops at the first failing batch and raises; the error's result carries what was
     deleted so far in `deleted`.
     """
     deleted, invalid = [], []
@@ -149,11 +125,11 @@ def delete_parameters(client, names, on_call=None):
         if on_call:
             on_call("DeleteParameters", len(batch))
         try:
-            response = client.delete_parameters(Names=batch)
-        except aws_errors() as exc:
-            error = map_aws_error(exc, "DeleteParameters", ", ".join(batch))
-            error.deleted = deleted
-            raise error from None
+            with aws_call("DeleteParameters", ", ".join(batch)):
+                response = client.delete_parameters(Names=batch)
+        except KeelAWSError as error:
+            error.result["deleted"] = deleted
+            raise
         deleted.extend(response.get("DeletedParameters", []))
         invalid.extend(response.get("InvalidParameters", []))
     return deleted, invalid
