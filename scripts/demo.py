@@ -80,7 +80,8 @@ FAKE_INSTANCE_CREDENTIALS = [
     "AWS_SECRET_ACCESS_KEY=testing",
     "AWS_DEFAULT_REGION=us-east-1",
 ]
-# systemd as PID 1 without --privileged (../shared/LAB_NOTES.md).
+# systemd as PID 1 without --privileged, which this Docker engine refuses ("unable to apply
+# caps"); the same flags as .config/molecule/config.yml.
 SYSTEMD_FLAGS = [
     *("--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "AUDIT_CONTROL", "--cap-add", "AUDIT_WRITE"),
     *("--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock"),

@@ -23,8 +23,6 @@ description:
     C(keel.ssm.ufw:bridge)), so the port stays open while it moves.
   - Switching O(ipv6) on an active firewall disables ufw while its rules are rebuilt and enables it again at the
     end (the firewall is open, never closed, for those seconds).
-  - With O(validate_only=true) it only checks the settings (no ufw needed), so a role can fail on bad input before
-    it changes anything.
 author:
   - keel.ssm contributors (!UNKNOWN)
 options:
@@ -98,14 +96,6 @@ options:
     description: Remove rules this module did not create.
     type: bool
     default: false
-  validate_only:
-    description: Only validate the settings and return the rules they make; touch nothing.
-    type: bool
-    default: false
-  setting_prefix:
-    description: Text put before option names in error messages (the keel.ssm.ufw role passes C(keel_ufw_)).
-    type: str
-    default: ""
 notes:
   - Supports check mode (the plan is simulated with the same planner the real run uses) and diff mode.
   - Needs ufw 0.36 or later (Debian 12 and 13, Ubuntu 22.04 and 24.04).
@@ -126,11 +116,6 @@ EXAMPLES = r"""
       - 443/tcp
       - 5432/tcp from 10.0.0.0/8
     logging: low
-
-- name: Check settings before installing anything
-  keel.ssm.ufw_state:
-    allowed_ports: "{{ my_ports }}"
-    validate_only: true
 """
 
 RETURN = r"""
@@ -147,7 +132,7 @@ rules:
   sample: {"v4": ["limit in tcp 22 from 0.0.0.0/0 to 0.0.0.0/0 comment 'keel.ssm.ufw:management'"], "v6": []}
 state:
   description: The firewall after the run (predicted in check mode).
-  returned: unless validate_only
+  returned: always
   type: dict
   contains:
     enabled: {description: ufw is enabled and its chains are loaded., type: bool}
@@ -160,12 +145,12 @@ state:
     rules: {description: Every stored rule per family (ours and others) in order., type: dict}
 management_allowed:
   description: Every management rule is stored (checked in ufw's rule store after the run).
-  returned: unless validate_only
+  returned: always
   type: bool
 installed:
   description: Whether ufw was installed. In check mode before the package is installed, the prediction starts from
     the Debian package's defaults.
-  returned: unless validate_only
+  returned: always
   type: bool
 """
 
@@ -369,10 +354,8 @@ class Firewall:
 
 def run(module):
     params = module.params
-    desired = desired_rules(params, prefix=params["setting_prefix"])
+    desired = desired_rules(params)
     described = {family: [rule.describe() for rule in rules] for family, rules in desired.items()}
-    if params["validate_only"]:
-        return {"changed": False, "actions": [], "rules": described}
 
     ipv6_kernel = os.path.exists("/proc/sys/net/ipv6")
     if params["outgoing"] != "allow" and not params["allowed_out_ports"]:
@@ -444,8 +427,6 @@ ARGUMENT_SPEC = {
     "sysctl_file": {"type": "str"},
     "enabled": {"type": "bool", "default": True},
     "purge_unmanaged": {"type": "bool", "default": False},
-    "validate_only": {"type": "bool", "default": False},
-    "setting_prefix": {"type": "str", "default": ""},
 }
 
 

@@ -1,7 +1,9 @@
 """A moto server over real HTTP: the stand-in for AWS in every test and in the demo.
 
-moto is a test double for the SSM/S3 APIs (see ../shared/LAB_NOTES.md for what it does
-and does not implement); everything that talks to it goes through real boto3 HTTP.
+moto is a test double for the SSM/S3 APIs: moto 5.2.5 implements parameters, documents and
+S3, but not associations (CreateAssociation answers HTTP 500), compliance or inventory; it
+never throttles, and it stores tiers, policies and KMS keys without enforcing them.
+Everything that talks to it goes through real boto3 HTTP.
 """
 
 from __future__ import annotations

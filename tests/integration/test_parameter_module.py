@@ -4,7 +4,7 @@ AwsProxy test double.
 Checked against moto: values, types, versions, descriptions, key IDs, tiers, policies
 and data types as stored, labels per version, tags, deletes, and that check mode and
 failed validation leave all of it untouched. moto stores but does not enforce tiers,
-sizes, policies, allowed patterns or KMS keys (LAB_NOTES): those rules are ours and
+sizes, policies, allowed patterns or KMS keys (moto 5.2.5): those rules are ours and
 are tested as ours (the task fails before any call). What AWS itself would answer for
 them is not verified here.
 """

@@ -3,12 +3,15 @@ agree, options are checked, and clients carry botocore's bounded retry policy.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
 from ansible_collections.keel.ssm.plugins.doc_fragments.aws import ModuleDocFragment
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
     AWS_ARGUMENT_SPEC,
+    COLLECTION_VERSION,
     aws_client,
     connection_identity,
     connection_params,
@@ -63,6 +66,15 @@ def test_client_uses_standard_retries_with_bounds():
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 4}
     assert client.meta.endpoint_url == "http://127.0.0.1:1"
     assert "keel.ssm/" in client.meta.config.user_agent_extra
+
+
+def test_the_user_agent_names_the_version_galaxy_yml_gives():
+    """galaxy.yml holds the version; modules run on hosts without it, so connection.py keeps
+    a copy for the User-Agent, and this test keeps the two equal."""
+    galaxy = yaml.safe_load((Path(__file__).resolve().parents[2] / "galaxy.yml").read_text())
+    assert galaxy["version"] == COLLECTION_VERSION
+    params = connection_params(base(region="eu-west-1"))
+    assert aws_client(params).meta.config.user_agent_extra == f"keel.ssm/{galaxy['version']}"
 
 
 def test_identity_separates_endpoints_and_hides_secrets():

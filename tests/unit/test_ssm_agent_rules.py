@@ -1,4 +1,4 @@
-"""Rules of module_utils/host/ssm_agent.py, which the role checks (keel.ssm.ssm_agent_problems) before it
+"""Rules of module_utils/host/ssm_agent.py, which the role checks (keel.ssm.role_problems) before it
 changes anything: each broken rule gives one message naming the variable, never the activation code."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.keel.ssm.plugins.filter.ssm_agent_problems import ssm_agent_problems
+from ansible_collections.keel.ssm.plugins.filter.role_problems import role_problems
 from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import (
     activation_problems,
     normalize_fingerprint,
@@ -126,5 +126,5 @@ def test_filter_rejects_non_dict_input():
     from ansible.errors import AnsibleFilterError
 
     with pytest.raises(AnsibleFilterError, match="must be a dict"):
-        ssm_agent_problems(["keel_ssm_agent_version"])
-    assert ssm_agent_problems(settings(version="x"))
+        role_problems(["keel_ssm_agent_version"], "ssm_agent")
+    assert role_problems(settings(version="x"), "ssm_agent")

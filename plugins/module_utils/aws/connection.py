@@ -21,6 +21,8 @@ _MISSING = [name for name in ("boto3", "botocore") if importlib.util.find_spec(n
 HAS_BOTO3 = not _MISSING
 BOTO3_IMPORT_ERROR = ImportError(f"No module named {_MISSING[0]!r}") if _MISSING else None
 
+# galaxy.yml is the collection's version; modules run on hosts that do not have it, so the
+# User-Agent keeps this copy (tests/unit: test_the_user_agent_names_the_version_galaxy_yml_gives).
 COLLECTION_VERSION = "0.1.0"
 RETRY_MODES = ("standard", "adaptive")
 MAX_ATTEMPTS_RANGE = (1, 20)
