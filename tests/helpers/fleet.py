@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.helpers import REPO_ROOT
 from tests.helpers.moto_endpoint import FAKE_CREDENTIALS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 PLAYBOOKS = REPO_ROOT / "tests" / "integration" / "playbooks"
 PLAYBOOK = PLAYBOOKS / "fleet.yml"
 VENV_BIN = Path(sys.executable).parent

@@ -1,8 +1,11 @@
 """Invalid parameter options and the message each must produce: `field` is the option
 the message starts with, `rule` the text that names the rule. Shared by the unit tests
-of the rules and the module tests that prove each one stops a task before any call."""
+of the rules and the module tests that prove each one stops a task before any call.
+Also current(): a parameter as Parameter Store would hold it, for the rule and plan tests."""
 
 from __future__ import annotations
+
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import CurrentParameter
 
 SECRET = "Top-S3cret-Value"
 EXPIRATION = {"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "2030-01-31T00:00:00.000Z"}}
@@ -88,3 +91,16 @@ INVALID_INPUTS = [
     ({"purge_labels": "sometimes"}, "purge_labels", "must be a boolean"),
     ({"colour": "red"}, "options", "unknown option(s) colour"),
 ]
+
+
+def current(type_="String", tier="Standard", value="old", **fields):
+    """A parameter /app/x at version 3, everything read (value, metadata, labels, tags)."""
+    parameter = CurrentParameter("/app/x", type_, 3)
+    parameter.value, parameter.value_known = value, True
+    parameter.metadata_known = True
+    parameter.tier = tier
+    parameter.labels = fields.pop("labels", [])
+    parameter.tags = fields.pop("tags", {})
+    for key, item in fields.items():
+        setattr(parameter, key, item)
+    return parameter

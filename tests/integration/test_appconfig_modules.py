@@ -4,7 +4,7 @@ tests/helpers/appconfig_double.py). Every request goes through the AwsProxy, whi
 it by operation (that is how "no write", "no call at all" and "exactly one version and
 one deployment" are proven), and is checked against botocore's service model (the
 `appconfig` fixture fails a test whose requests broke it). Modules run their real main()
-in this process (tests/helpers/run_module.py)."""
+in this process (tests/helpers/module_runner.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from ansible_collections.keel.ssm.plugins.modules import (
     appconfig_environment,
     appconfig_profile,
 )
+from tests.helpers.module_runner import run_module
 from tests.helpers.module_runner import run_module as run_on_host
-from tests.helpers.run_module import run_module
 
 ALARM = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:payments-5xx"
 FLAGS = {
@@ -42,7 +42,7 @@ SCHEMA = {
 
 def run(appconfig, module, check_mode=False, diff=False, **params):
     params.update(endpoint_url=appconfig.url)
-    return run_module(module.main, params, check_mode=check_mode, diff=diff)
+    return run_module(module.main, params, check=check_mode, diff=diff)
 
 
 def writes(appconfig):

@@ -16,7 +16,7 @@ from ansible_collections.keel.ssm.plugins.modules import (
     appconfig_environment,
     appconfig_profile,
 )
-from tests.helpers.run_module import run_module
+from tests.helpers.module_runner import run_module
 
 ROLE = "arn:aws:iam::123456789012:role/appconfig-read-parameters"
 

@@ -3,7 +3,7 @@
 Every request goes through the AwsProxy TEST DOUBLE, which forwards it to moto and
 counts it by operation: that is how these tests prove "no write" (no-op, check mode)
 and "no call at all" (validation). The module's real main() runs in this process
-(tests/helpers/run_module.py).
+(tests/helpers/module_runner.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import yaml
 
 from ansible_collections.keel.ssm.plugins.modules import document
 from tests.helpers.aws_proxy import AwsProxy
-from tests.helpers.run_module import run_module
+from tests.helpers.module_runner import run_module
 
 NAME = "keel-doc-under-test"
 
@@ -45,7 +45,7 @@ def proxy(moto):
 def run(proxy, check_mode=False, diff=False, **params):
     params.setdefault("name", NAME)
     params.update(endpoint_url=proxy.url, region="us-east-1")
-    return run_module(document.main, params, check_mode=check_mode, diff=diff)
+    return run_module(document.main, params, check=check_mode, diff=diff)
 
 
 def warnings(result):

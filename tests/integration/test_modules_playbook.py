@@ -7,7 +7,7 @@ The playbook (tests/playbooks/ssm_modules.yml) asserts each step itself; this te
 checks the run succeeded and that the association's secret parameter never appears
 in any output. moto has no association API, so the association tasks cover
 validation and masking here; their AWS requests are tested against the service model
-in tests/unit/test_association_module.py.
+in tests/unit/plugins/modules/test_association.py.
 """
 
 from __future__ import annotations

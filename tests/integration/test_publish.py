@@ -27,8 +27,8 @@ from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters impor
     BUNDLE_SHA256_PATTERN,
     BUNDLE_URL_PATTERN,
 )
+from tests.helpers.module_runner import run_module
 from tests.helpers.moto_endpoint import FAKE_CREDENTIALS
-from tests.helpers.run_module import run_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROLE_DOCUMENTS = ["keel-ssm-auditd", "keel-ssm-pam", "keel-ssm-ufw", "keel-ssm-ssm-agent"]

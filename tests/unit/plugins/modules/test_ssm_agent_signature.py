@@ -16,7 +16,7 @@ from ansible_collections.keel.ssm.plugins.modules.ssm_agent_signature import (
     judge,
     parse_status,
 )
-from tests.helpers.modules import run_module
+from tests.helpers.module_runner import run_module
 
 GPG = shutil.which("gpg")
 needs_gpg = pytest.mark.skipif(not (GPG and shutil.which("gpgv")), reason="gpg and gpgv are needed to make signatures")
@@ -81,7 +81,7 @@ def package(tmp_path):
 
 def verify(tmp_path, package, signature, public_key, fingerprint, **extra):
     args = {"path": str(package), "signature": signature, "public_key": public_key, "fingerprint": fingerprint}
-    return run_module("ssm_agent_signature", {**args, **extra}, tmp_path)[0]
+    return run_module("ssm_agent_signature", {**args, **extra})
 
 
 @needs_gpg
@@ -167,21 +167,19 @@ def test_check_mode_verifies_too(tmp_path, signers, package):
         "public_key": aws.armored,
         "fingerprint": aws.fingerprint,
     }
-    result, _ = run_module("ssm_agent_signature", args, tmp_path, check_mode=True)
+    result = run_module("ssm_agent_signature", args, check=True)
     assert result["fingerprint"] == aws.fingerprint
 
 
 def test_bad_options_are_named(tmp_path, package):
     base = {"path": str(package), "signature": str(package), "public_key": "x"}
-    result, _ = run_module("ssm_agent_signature", {**base, "fingerprint": "1234"}, tmp_path)
+    result = run_module("ssm_agent_signature", {**base, "fingerprint": "1234"})
     assert "fingerprint: expected 40 (v4) or 64 (v5)" in result["msg"]
-    result, _ = run_module(
-        "ssm_agent_signature", {**base, "signature": str(tmp_path / "none.sig"), "fingerprint": "A" * 40}, tmp_path
+    result = run_module(
+        "ssm_agent_signature", {**base, "signature": str(tmp_path / "none.sig"), "fingerprint": "A" * 40}
     )
     assert "signature:" in result["msg"] and "is not a file" in result["msg"]
-    result, _ = run_module(
-        "ssm_agent_signature", {**base, "fingerprint": "A" * 40, "gpgv": str(tmp_path / "no-gpgv")}, tmp_path
-    )
+    result = run_module("ssm_agent_signature", {**base, "fingerprint": "A" * 40, "gpgv": str(tmp_path / "no-gpgv")})
     assert "gpgv:" in result["msg"] and "is not an executable" in result["msg"]
 
 

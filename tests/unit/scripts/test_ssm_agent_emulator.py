@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from tests.helpers import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import ssm_agent_emulator as emu
 
 DOCUMENT = {

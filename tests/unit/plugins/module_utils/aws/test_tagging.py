@@ -55,3 +55,11 @@ def test_compare_with_and_without_purge():
 def test_list_round_trip_is_sorted():
     assert tag_list({"b": "2", "a": "1"}) == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
     assert tag_dict(tag_list({"b": "2", "a": "1"})) == {"a": "1", "b": "2"}
+
+
+def test_tag_reconciliation():
+    assert compare_tags({"a": "1", "b": "2"}, {"a": "1", "c": "3"}, purge=True) == ({"c": "3"}, ["b"])
+    assert compare_tags({"a": "1", "b": "2"}, {"a": "9"}, purge=False) == ({"a": "9"}, [])
+    assert compare_tags({"a": "1"}, None, purge=True) == ({}, [])
+    assert merged_tags({"a": "1", "b": "2"}, {"a": "9"}, purge=False) == {"a": "9", "b": "2"}
+    assert check_tags({"n": 5, "flag": True, "empty": None}) == {"n": "5", "flag": "true", "empty": ""}

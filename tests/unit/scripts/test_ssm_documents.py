@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-import ssm_agent_emulator as emulator  # noqa: E402
+from tests.helpers import REPO_ROOT
 
-import ssm_documents  # noqa: E402
-from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import (  # noqa: E402
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import ssm_agent_emulator as emulator
+
+import ssm_documents
+from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import (
     DELIVERY_PARAMETERS,
     document_settings,
 )

@@ -3,8 +3,6 @@ changes anything: each broken rule gives one message naming the variable, never 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -14,10 +12,9 @@ from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import (
     normalize_fingerprint,
     settings_problems,
 )
+from tests.helpers import REPO_ROOT
 
-DEFAULTS = yaml.safe_load(
-    (Path(__file__).resolve().parents[2] / "roles" / "ssm_agent" / "defaults" / "main.yml").read_text()
-)
+DEFAULTS = yaml.safe_load((REPO_ROOT / "roles" / "ssm_agent" / "defaults" / "main.yml").read_text())
 CODE = "SecretActivationCode-0123456789"
 ACTIVATION_ID = "0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b"
 KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBGTtIoI=\n-----END PGP PUBLIC KEY BLOCK-----\n"

@@ -4,8 +4,6 @@ each broken rule gives a message naming the variable and the rule."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
@@ -13,8 +11,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.keel.ssm.plugins.filter.role_problems import role_problems as role_problems_filter
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils.role_rules import ROLE_RULES, role_problems
+from tests.helpers import REPO_ROOT
 
-ROLES = Path(__file__).resolve().parents[2] / "roles"
+ROLES = REPO_ROOT / "roles"
 
 
 def defaults(role, **overrides):

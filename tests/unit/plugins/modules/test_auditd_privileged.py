@@ -3,15 +3,13 @@ temporary directory (setuid/setgid bits can be set by any owner)."""
 
 from __future__ import annotations
 
-import json
 import os
 import stat
-import subprocess
-import sys
 
 import pytest
 
 from ansible_collections.keel.ssm.plugins.modules import auditd_privileged as module
+from tests.helpers.module_runner import run_module
 
 MOUNTINFO = "\n".join(
     [
@@ -125,31 +123,13 @@ def test_module_runs_as_ansible_would_and_changes_nothing(tmp_path, check_mode):
     _make(tmp_path / "suid", 0o4755)
     mountinfo = tmp_path / "mountinfo"
     mountinfo.write_text(f"1 0 8:1 / {tmp_path} rw - ext4 /dev/sda1 rw\n")
-    args = {"ANSIBLE_MODULE_ARGS": {"mountinfo": str(mountinfo), "_ansible_check_mode": check_mode}}
-    result = subprocess.run(
-        [sys.executable, module.__file__],
-        input=json.dumps(args),
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    output = json.loads(result.stdout)
+    output = run_module("auditd_privileged", {"mountinfo": str(mountinfo)}, check=check_mode)
     assert output["changed"] is False
     assert output["paths"] == [str(tmp_path / "suid")]
     assert output["mounts"] == [str(tmp_path)]
 
 
 def test_module_names_an_unreadable_mount_table(tmp_path):
-    args = {"ANSIBLE_MODULE_ARGS": {"mountinfo": str(tmp_path / "nope")}}
-    result = subprocess.run(
-        [sys.executable, module.__file__],
-        input=json.dumps(args),
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    output = json.loads(result.stdout)
+    output = run_module("auditd_privileged", {"mountinfo": str(tmp_path / "nope")})
     assert output["failed"] is True
     assert output["msg"].startswith(f"mountinfo: cannot read {tmp_path / 'nope'}")

@@ -11,8 +11,7 @@ from pathlib import Path
 import yaml
 
 from ansible_collections.keel.ssm.plugins.lookup import parameter
-
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.helpers import REPO_ROOT
 
 
 def test_ansible_doc_renders_the_lookup():

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+from tests.helpers import REPO_ROOT
+
+SCRIPTS = REPO_ROOT / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 import role_docs  # noqa: E402
 

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import AWS_ARGUMENT_SPEC
+from tests.helpers import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 MODULE_NAMES = sorted(path.stem for path in (REPO_ROOT / "plugins" / "modules").glob("*.py"))
 
 

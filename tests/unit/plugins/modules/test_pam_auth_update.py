@@ -4,16 +4,15 @@ decisions in check mode. Running pam-auth-update itself is covered by molecule/p
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.modules import pam_auth_update as pau
+from tests.helpers.module_runner import run_module
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pam_auth_update"
 KEEL = ["keel-unix", "keel-faillock", "keel-faillock-authfail", "keel-pwhistory", "pwquality"]
@@ -142,23 +141,9 @@ def test_unmergeable_lines_finds_hand_made_lines_only():
     ]
 
 
-def module_args(args):
-    """The module's arguments: ansible-core 2.19's helper, or the 2.14 way (no serialization profile)."""
-    try:
-        from ansible.module_utils.testing import patch_module_args
-    except ImportError:
-        from unittest import mock
-
-        return mock.patch.object(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    return patch_module_args(args)
-
-
-def run(monkeypatch, capsys, args, check_mode=False):
-    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=True)
+def run(monkeypatch, args, check_mode=False):
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/bin/false")
-    with module_args(args), pytest.raises(SystemExit):
-        pau.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(pau.main, args, check=check_mode, diff=True)
 
 
 @pytest.fixture
@@ -167,18 +152,17 @@ def root(tmp_path):
     return tmp_path / "root"
 
 
-def test_module_reports_no_change_when_the_state_matches(monkeypatch, capsys, root):
-    result = run(monkeypatch, capsys, {"enable": KEEL, "disable": ["unix"], "root": str(root)})
+def test_module_reports_no_change_when_the_state_matches(monkeypatch, root):
+    result = run(monkeypatch, {"enable": KEEL, "disable": ["unix"], "root": str(root)})
     assert result["changed"] is False
     assert result["stale"] == []
     assert "command" not in result
 
 
-def test_module_in_check_mode_predicts_and_runs_nothing(monkeypatch, capsys, root):
+def test_module_in_check_mode_predicts_and_runs_nothing(monkeypatch, root):
     before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
     result = run(
         monkeypatch,
-        capsys,
         {"enable": ["keel-unix", "pwquality"], "disable": ["unix", "keel-pwhistory"], "root": str(root)},
         check_mode=True,
     )
@@ -192,17 +176,16 @@ def test_module_in_check_mode_predicts_and_runs_nothing(monkeypatch, capsys, roo
     assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
 
 
-def test_module_fails_on_a_refused_plan(monkeypatch, capsys, root):
+def test_module_fails_on_a_refused_plan(monkeypatch, root):
     result = run(
         monkeypatch,
-        capsys,
         {"disable": ["keel-unix", "unix", "keel-faillock", "keel-faillock-authfail"], "root": str(root)},
     )
     assert result["failed"] is True
     assert "pam_permit" in result["msg"]
 
 
-def test_module_warns_about_local_edits_in_check_mode(monkeypatch, capsys, root):
+def test_module_warns_about_local_edits_in_check_mode(monkeypatch, root):
     auth = root / "etc/pam.d/common-auth"
     end = "# end of pam-auth-update config"
     auth.write_text(auth.read_text().replace(end, "auth\toptional\tpam_warn.so\n" + end))
@@ -210,16 +193,14 @@ def test_module_warns_about_local_edits_in_check_mode(monkeypatch, capsys, root)
     warnings = []
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, text: warnings.append(text))
     args = {"enable": ["keel-unix"], "disable": ["unix", "keel-pwhistory"], "root": str(root)}
-    result = run(monkeypatch, capsys, args, check_mode=True)
+    result = run(monkeypatch, args, check_mode=True)
     assert result["changed"] is True
     assert len(warnings) == 1
     assert "common-auth: auth\toptional\tpam_warn.so" in warnings[0]
 
 
-def test_module_runs_pam_auth_update_and_checks_the_result(monkeypatch, capsys, root):
+def test_module_runs_pam_auth_update_and_checks_the_result(monkeypatch, root):
     """The command is /bin/false here: a failing pam-auth-update fails the task."""
-    result = run(
-        monkeypatch, capsys, {"enable": ["keel-unix"], "disable": ["unix", "keel-pwhistory"], "root": str(root)}
-    )
+    result = run(monkeypatch, {"enable": ["keel-unix"], "disable": ["unix", "keel-pwhistory"], "root": str(root)})
     assert result["failed"] is True
     assert result["msg"] == "pam-auth-update failed (rc 1)"

@@ -4,11 +4,12 @@ produce: a spec change without `make docs` fails here."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+from tests.helpers import REPO_ROOT
+
+SCRIPTS = REPO_ROOT / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 import role_docs  # noqa: E402
 

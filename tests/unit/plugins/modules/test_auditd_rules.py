@@ -3,29 +3,18 @@ directory, run the way Ansible runs the module (JSON arguments on stdin)."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from ansible_collections.keel.ssm.plugins.modules import auditd_rules as module
+from tests.helpers.module_runner import run_module
 
 AS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="the module makes files owned by root")
 
 
 def _run(directory, files, check=False, diff=False, **extra):
-    args = {"path": str(directory), "files": files, "_ansible_check_mode": check, "_ansible_diff": diff, **extra}
-    result = subprocess.run(
-        [sys.executable, module.__file__],
-        input=json.dumps({"ANSIBLE_MODULE_ARGS": args}),
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    return json.loads(result.stdout)
+    return run_module("auditd_rules", {"path": str(directory), "files": files, **extra}, check=check, diff=diff)
 
 
 @pytest.fixture

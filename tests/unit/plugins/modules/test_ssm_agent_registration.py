@@ -12,7 +12,7 @@ import stat
 import pytest
 
 from ansible_collections.keel.ssm.plugins.modules.ssm_agent_registration import plan
-from tests.helpers.modules import run_module
+from tests.helpers.module_runner import run_module
 
 CODE = "SecretActivationCode-0123456789"
 FIRST = "0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b"
@@ -68,7 +68,8 @@ class Host:
             "data_dir": str(self.data_dir),
             "record": str(self.record),
         }
-        return run_module("ssm_agent_registration", args, self.tmp_path, check_mode=check_mode)
+        result = run_module("ssm_agent_registration", args, check=check_mode)
+        return result, result["_stdout"] + result["_stderr"]
 
     def call_log(self):
         return [json.loads(line) for line in self.calls.read_text().splitlines()] if self.calls.exists() else []

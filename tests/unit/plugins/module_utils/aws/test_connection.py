@@ -3,8 +3,6 @@ agree, options are checked, and clients carry botocore's bounded retry policy.""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -17,6 +15,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import (
     connection_params,
 )
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+from tests.helpers import REPO_ROOT
 
 
 def test_doc_fragment_matches_argument_spec():
@@ -71,7 +70,7 @@ def test_client_uses_standard_retries_with_bounds():
 def test_the_user_agent_names_the_version_galaxy_yml_gives():
     """galaxy.yml holds the version; modules run on hosts without it, so connection.py keeps
     a copy for the User-Agent, and this test keeps the two equal."""
-    galaxy = yaml.safe_load((Path(__file__).resolve().parents[2] / "galaxy.yml").read_text())
+    galaxy = yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())
     assert galaxy["version"] == COLLECTION_VERSION
     params = connection_params(base(region="eu-west-1"))
     assert aws_client(params).meta.config.user_agent_extra == f"keel.ssm/{galaxy['version']}"

@@ -13,8 +13,8 @@ import pytest
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils import appconfig_lookup as al
+from tests.helpers import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 OPTIONS = {"application": "shop", "environment": "prod", "parse": "auto", "on_missing": "error", "cache": True}
 
 

@@ -27,7 +27,7 @@ import json
 import pytest
 
 from ansible_collections.keel.ssm.plugins.modules import association
-from tests.helpers.run_module import run_module
+from tests.helpers.module_runner import run_module
 
 NAME = "keel-baseline-web-production"
 ASSOCIATION_ID = "8dfe3659-4309-493a-8755-0123456789ab"
@@ -104,7 +104,7 @@ def listed(*names):
 def run(params=None, check_mode=False, diff=False, **overrides):
     merged = copy.deepcopy(PARAMS if params is None else params)
     merged.update(overrides)
-    return run_module(association.main, merged, check_mode=check_mode, diff=diff)
+    return run_module(association.main, merged, check=check_mode, diff=diff)
 
 
 def expect_lookup(stubber, stored):

@@ -1,16 +1,12 @@
-"""The error contract (module_utils/errors.py and runner.py): aws_call() maps every
-botocore exception to a KeelAWSError that names the operation and the subject with
-secrets redacted, lets a "not there" code end its block quietly, and leaves other
-exceptions alone; run_module() turns a KeelError into fail_json (with its result keys)
-and anything else into a failure with a traceback, redacted either way."""
+"""The error contract (module_utils/errors.py): aws_call() maps every botocore exception to a
+KeelAWSError that names the operation and the subject with secrets redacted, lets a "not
+there" code end its block quietly, and leaves other exceptions alone; one hierarchy.
+"""
 
 from __future__ import annotations
 
-import json
-
 import botocore.exceptions as bexc
 import pytest
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import (
     REDACTED,
@@ -20,8 +16,6 @@ from ansible_collections.keel.ssm.plugins.module_utils.errors import (
     KeelRuleError,
     aws_call,
 )
-from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
-from tests.helpers.run_module import run_module as run_main
 
 SECRET = "s3cr3t-value-7f2c"
 
@@ -106,41 +100,3 @@ def test_one_hierarchy():
         assert issubclass(error_type, KeelError)
     assert issubclass(KeelRuleError, ValueError)  # rule checks are value checks
     assert KeelHostError("ufw failed", actions=["ufw reload"]).result == {"actions": ["ufw reload"]}
-
-
-def module_main(work):
-    def main():
-        module = AnsibleModule(argument_spec={"name": {"type": "str"}}, supports_check_mode=True)
-        module.secrets = [SECRET]  # as KeelAWSModule collects them
-        run_module(module, work)
-
-    return main
-
-
-def test_the_runner_exits_with_the_result():
-    result = run_main(module_main(lambda module: {"changed": True, "name": module.params["name"]}), {"name": "a"})
-    assert result["changed"] is True and result["name"] == "a"
-    assert not result.get("failed")
-
-
-def test_the_runner_fails_with_the_error_and_its_result_keys():
-    def work(module):
-        raise KeelAWSError("denied", f"PutParameter /a: AccessDenied ({SECRET})", steps_done=["tags"], note=SECRET)
-
-    result = run_main(module_main(work), {"name": "a"})
-    assert result["failed"] is True
-    assert result["msg"] == f"PutParameter /a: AccessDenied ({REDACTED})"
-    assert result["steps_done"] == ["tags"]
-    assert result["note"] == REDACTED
-    assert "exception" not in result  # an error reported on purpose is not a bug
-
-
-def test_the_runner_reports_anything_else_as_a_bug_redacted():
-    def work(module):
-        raise RuntimeError(f"unexpected {SECRET}")
-
-    result = run_main(module_main(work), {"name": "a"})
-    assert result["failed"] is True
-    assert result["msg"] == f"RuntimeError: unexpected {REDACTED}"
-    # ansible-core 2.19 keeps the traceback only when traceback capture is on; 2.14 always.
-    assert SECRET not in json.dumps(result)
