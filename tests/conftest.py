@@ -27,9 +27,15 @@ init_plugin_loader([str(COLLECTIONS_ROOT)])
 from tests.helpers.moto_endpoint import FAKE_CREDENTIALS, MotoServer  # noqa: E402
 
 # Shared fixtures: `proxy` (the AwsProxy test double before a clean moto server),
-# `stubbed` (a Stubber-wrapped SSM client, checked against the service model) and
-# `appconfig` (the proxy with the AppConfig test double answering what moto lacks).
-pytest_plugins = ["tests.helpers.proxy_fixture", "tests.helpers.stubbed_ssm", "tests.helpers.appconfig_fixture"]
+# `stubbed` (a Stubber-wrapped SSM client, checked against the service model),
+# `appconfig` (the proxy with the AppConfig test double answering what moto lacks) and
+# `isolated_debconf` (a debconf database of the test's own, for real pam-auth-update runs).
+pytest_plugins = [
+    "tests.helpers.proxy_fixture",
+    "tests.helpers.stubbed_ssm",
+    "tests.helpers.appconfig_fixture",
+    "tests.helpers.pam_roots",
+]
 
 
 @pytest.fixture(scope="session")

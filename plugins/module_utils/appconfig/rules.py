@@ -136,9 +136,7 @@ def check_location_uri(uri, field="location_uri"):
         return uri
     scheme = next((s for s in LOCATION_SCHEMES if uri.startswith(s)), None)
     if scheme is None:
-        raise KeelRuleError(
-            f"{field} {uri!r}: must be 'hosted' or start with one of {', '.join(LOCATION_SCHEMES)}"
-        )
+        raise KeelRuleError(f"{field} {uri!r}: must be 'hosted' or start with one of {', '.join(LOCATION_SCHEMES)}")
     rest = uri.removeprefix(scheme)
     if not rest:
         raise KeelRuleError(f"{field} {uri!r}: names nothing after {scheme}")

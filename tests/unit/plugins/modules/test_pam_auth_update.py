@@ -1,168 +1,47 @@
-"""keel.ssm.pam_auth_update: its model of pam-auth-update against states the real tool wrote
-(tests/unit/fixtures/pam_auth_update, captured on Debian bookworm), and the module's
-decisions in check mode. Running pam-auth-update itself is covered by molecule/pam."""
+"""keel.ssm.pam_auth_update run through its real main() on copies of states the real
+pam-auth-update wrote (bookworm, module_utils/host/fixtures/pam_auth_update): it plans with
+this machine's real pam-auth-update on a scratch copy, refuses what is unsafe, reports and
+diffs what would change, and after a real run checks that the files are the planned
+ones. Every real run writes to a debconf database of the test's own (`isolated_debconf`);
+the molecule pam scenario runs it on bookworm and trixie containers."""
 
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 import pytest
 from ansible.module_utils import basic
 
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.modules import pam_auth_update as pau
 from tests.helpers.module_runner import run_module
+from tests.helpers.pam_roots import KEEL, make_root, same_files
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pam_auth_update"
-KEEL = ["keel-unix", "keel-faillock", "keel-faillock-authfail", "keel-pwhistory", "pwquality"]
-
-
-def config(case):
-    return pau.PamConfig(str(FIXTURES / case))
+pytestmark = pytest.mark.usefixtures("isolated_debconf")
 
 
-@pytest.mark.parametrize("case", ["debian", "keel", "keel-unix-only"])
-def test_the_model_reproduces_what_pam_auth_update_recorded(case):
-    """Given the enabled set, recorded_state() yields exactly /var/lib/pam/<stack>."""
-    cfg = config(case)
-    profiles = cfg.profiles()
-    recorded = cfg.recorded()
-    enabled = pau.sort_profiles(pau.previously_enabled(recorded), profiles)
-    for stack in pau.STACKS:
-        expected = (FIXTURES / case / "var/lib/pam" / stack).read_text()
-        assert pau.render_recorded(pau.recorded_state(profiles, enabled, stack)) == expected, stack
-    assert pau.stale_stacks(profiles, enabled, recorded) == []
-
-
-def test_plan_from_debian_to_keel_matches_the_real_result():
-    before = config("debian")
-    after = config("keel")
-    profiles = after.profiles()  # the keel-* profiles written, not yet enabled
-    planned = pau.plan(profiles, pau.previously_enabled(before.recorded()), before.seen(), KEEL, ["unix"])
-    assert planned == pau.sort_profiles(pau.previously_enabled(after.recorded()), profiles)
-    assert planned == ["pwquality", "keel-faillock", "keel-pwhistory", "keel-unix", "keel-faillock-authfail"]
-    # Before the run every stack but session differs; after it, none does.
-    assert pau.stale_stacks(profiles, planned, before.recorded()) == list(pau.STACKS)
-    assert pau.stale_stacks(profiles, planned, after.recorded()) == []
-
-
-def test_plan_turning_features_off_uses_the_initial_lines():
-    cfg = config("keel")
-    profiles = cfg.profiles()
-    planned = pau.plan(
-        profiles,
-        pau.previously_enabled(cfg.recorded()),
-        cfg.seen(),
-        ["keel-unix"],
-        ["unix", "pwquality", "keel-pwhistory", "keel-faillock", "keel-faillock-authfail"],
-    )
-    assert planned == ["keel-unix"]
-    expected = config("keel-unix-only")
-    assert pau.stale_stacks(profiles, planned, expected.recorded()) == []
-    password = pau.recorded_state(profiles, planned, "password")
-    assert password == [("keel-unix", ["[success=end default=ignore]\tpam_unix.so obscure yescrypt"])]
-
-
-def test_a_changed_profile_makes_its_stacks_stale():
-    cfg = config("keel")
-    profiles = cfg.profiles()
-    enabled = pau.previously_enabled(cfg.recorded())
-    text = (FIXTURES / "keel/usr/share/pam-configs/keel-unix").read_text().replace("yescrypt", "sha512")
-    profiles["keel-unix"] = pau.parse_profile(text)
-    assert pau.stale_stacks(profiles, pau.sort_profiles(enabled, profiles), cfg.recorded()) == ["password"]
-
-
-def test_parse_profile_follows_pam_auth_update():
-    profile = pau.parse_profile(
-        "Name: Demo\nX-Note: ignored field\nDefault: yes\nPriority: 10\nConflicts: a, b\n"
-        "Auth-Type: Primary\nAuth:\n\t[success=end default=ignore]\tpam_demo.so one\n\n  required pam_two.so\n"
-        "Session-Type: Additional\nSession-Final:\n\toptional\tpam_demo.so\n"
-    )
-    assert profile["Auth"] == "[success=end default=ignore]\tpam_demo.so one\nrequired pam_two.so"
-    assert profile["Conflicts"] == {"a", "b"}
-    assert profile["Session"] == "optional\tpam_demo.so"  # -Final is the old name of the plain field
-    assert profile["Session-noninteractive"] == profile["Session"]
-    interactive = pau.parse_profile("Session-Interactive-Only: yes\nSession-Type: Additional\nSession:\n\tx y.so\n")
-    assert "Session-noninteractive" not in interactive
-    assert pau.parse_profile("Auth-Type: Primary\nAuth:\n\trequired pam_tally.so\n") is None
-
-
-def test_sort_is_priority_then_name_descending():
-    profiles = {name: {"Priority": prio} for name, prio in (("a", "5"), ("b", "5"), ("c", "9"), ("d", "x"))}
-    assert pau.sort_profiles(["a", "b", "c", "d"], profiles) == ["c", "b", "a", "d"]
-
-
-@pytest.mark.parametrize(
-    ("enable", "disable", "message"),
-    [
-        (["nope"], [], "no such profile in /usr/share/pam-configs: nope"),
-        (["keel-unix"], ["keel-unix"], "both to enable and to disable: keel-unix"),
-        (
-            [],
-            ["keel-unix", "unix", "keel-faillock", "keel-faillock-authfail"],
-            "no enabled profile provides a primary auth module",
-        ),
-        (["unix", "keel-unix"], [], "keel-unix conflicts with enabled profile(s) unix"),
-    ],
-)
-def test_plan_refusals(enable, disable, message):
-    cfg = config("keel")
-    with pytest.raises(KeelRuleError) as err:
-        pau.plan(cfg.profiles(), pau.previously_enabled(cfg.recorded()), cfg.seen(), enable, disable)
-    assert message in str(err.value)
-
-
-def test_unseen_default_profiles_are_added_like_pam_auth_update_does():
-    cfg = config("keel")
-    profiles = cfg.profiles()
-    profiles["newpkg"] = pau.parse_profile("Default: yes\nPriority: 100\nSession-Type: Additional\nSession:\n\tx.so\n")
-    planned = pau.plan(profiles, pau.previously_enabled(cfg.recorded()), cfg.seen(), KEEL, ["unix"])
-    assert "newpkg" in planned
-    planned = pau.plan(profiles, pau.previously_enabled(cfg.recorded()), cfg.seen(), KEEL, ["unix", "newpkg"])
-    assert "newpkg" not in planned
-
-
-def test_unmergeable_lines_finds_hand_made_lines_only():
-    cfg = config("keel")
-    recorded = cfg.recorded()
-    text = (FIXTURES / "keel/etc/pam.d/common-auth").read_text()
-    assert pau.unmergeable_lines(text, recorded["auth"], "auth") == []
-    # An option added by hand is merged by pam-auth-update, so it is not reported...
-    assert pau.unmergeable_lines(text.replace("authfail", "authfail audit"), recorded["auth"], "auth") == []
-    # ...but a line of its own is.
-    edited = text.replace(
-        "auth\trequisite\tpam_faillock.so preauth",
-        "auth\toptional\tpam_warn.so\nauth\trequisite\tpam_faillock.so preauth",
-    )
-    assert pau.unmergeable_lines(edited, recorded["auth"], "auth") == ["auth\toptional\tpam_warn.so"]
-    assert pau.unmergeable_lines("no markers\n", recorded["auth"], "auth") == [
-        "(the pam-auth-update markers are missing)"
-    ]
-
-
-def run(monkeypatch, args, check_mode=False):
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/bin/false")
+def run(args, check_mode=False):
     return run_module(pau.main, args, check=check_mode, diff=True)
+
+
+def files_of(root):
+    return {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
 
 
 @pytest.fixture
 def root(tmp_path):
-    shutil.copytree(FIXTURES / "keel", tmp_path / "root")
-    return tmp_path / "root"
+    return make_root(tmp_path, "keel")
 
 
-def test_module_reports_no_change_when_the_state_matches(monkeypatch, root):
-    result = run(monkeypatch, {"enable": KEEL, "disable": ["unix"], "root": str(root)})
+def test_module_reports_no_change_when_the_state_matches(root):
+    before = files_of(root)
+    result = run({"enable": KEEL, "disable": ["unix"], "root": str(root)})
     assert result["changed"] is False
     assert result["stale"] == []
     assert "command" not in result
+    assert files_of(root) == before
 
 
-def test_module_in_check_mode_predicts_and_runs_nothing(monkeypatch, root):
-    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+def test_module_in_check_mode_predicts_and_runs_nothing(root):
+    before = files_of(root)
     result = run(
-        monkeypatch,
         {"enable": ["keel-unix", "pwquality"], "disable": ["unix", "keel-pwhistory"], "root": str(root)},
         check_mode=True,
     )
@@ -171,18 +50,55 @@ def test_module_in_check_mode_predicts_and_runs_nothing(monkeypatch, root):
     assert "keel-pwhistory" not in result["enabled"]
     assert result["command"][-4:] == ["pwquality", "--disable", "unix", "keel-pwhistory"]
     assert "--root" in result["command"]
+    assert result["diff"][0]["before_header"] == str(root / "etc/pam.d/common-password")
     assert "pam_pwhistory.so" in result["diff"][0]["before"]
     assert "pam_pwhistory.so" not in result["diff"][0]["after"]
-    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+    assert files_of(root) == before
 
 
-def test_module_fails_on_a_refused_plan(monkeypatch, root):
-    result = run(
-        monkeypatch,
-        {"disable": ["keel-unix", "unix", "keel-faillock", "keel-faillock-authfail"], "root": str(root)},
-    )
+def test_module_applies_the_plan_and_a_second_run_changes_nothing(tmp_path):
+    root = make_root(tmp_path, "debian", profiles_from="keel")
+    result = run({"enable": KEEL, "disable": ["unix"], "root": str(root)})
+    assert result["changed"] is True, result
+    assert result["previously_enabled"] == ["unix", "pwquality"]
+    assert result["enabled"] == ["pwquality", "keel-faillock", "keel-pwhistory", "keel-unix", "keel-faillock-authfail"]
+    assert same_files(root, "keel")  # exactly what pam-auth-update wrote in the bookworm container
+    assert [entry["before_header"].rsplit("-", 1)[-1] for entry in result["diff"]] == ["auth", "account", "password"]
+    again = run({"enable": KEEL, "disable": ["unix"], "root": str(root)})
+    assert again["changed"] is False and again["stale"] == []
+
+
+REFUSALS = [
+    (["nope"], [], "no such profile in /usr/share/pam-configs: nope"),
+    (["keel-unix"], ["keel-unix"], "both to enable and to disable: keel-unix"),
+    (
+        [],
+        ["keel-unix", "unix", "keel-faillock", "keel-faillock-authfail"],
+        "no enabled profile provides a primary auth module, so pam-auth-update would write pam_permit",
+    ),
+    (["unix", "keel-unix"], [], "keel-unix conflicts with enabled profile(s) unix"),
+]
+
+
+@pytest.mark.parametrize(
+    ("enable", "disable", "message", "check_mode"),
+    # In check mode a missing profile only warns (an earlier task may install it).
+    [(*case, False) for case in REFUSALS] + [(*case, True) for case in REFUSALS[1:]],
+)
+def test_refusals_change_nothing(root, enable, disable, message, check_mode):
+    before = files_of(root)
+    result = run({"enable": enable, "disable": disable, "root": str(root)}, check_mode=check_mode)
     assert result["failed"] is True
-    assert "pam_permit" in result["msg"]
+    assert message in result["msg"]
+    assert files_of(root) == before
+
+
+def test_a_profile_not_installed_yet_only_warns_in_check_mode(monkeypatch, root):
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, text: warnings.append(text))
+    result = run({"enable": ["keel-new"], "root": str(root)}, check_mode=True)
+    assert result["changed"] is True and result["stale"] == []
+    assert warnings == ["profile(s) keel-new not present yet; assuming an earlier task installs them"]
 
 
 def test_module_warns_about_local_edits_in_check_mode(monkeypatch, root):
@@ -193,14 +109,36 @@ def test_module_warns_about_local_edits_in_check_mode(monkeypatch, root):
     warnings = []
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, text: warnings.append(text))
     args = {"enable": ["keel-unix"], "disable": ["unix", "keel-pwhistory"], "root": str(root)}
-    result = run(monkeypatch, args, check_mode=True)
+    result = run(args, check_mode=True)
     assert result["changed"] is True
     assert len(warnings) == 1
     assert "common-auth: auth\toptional\tpam_warn.so" in warnings[0]
+    # The prediction is what --force would do, which the real run refuses without force.
+    assert "pam_warn.so" not in result["diff"][0]["after"]
 
 
-def test_module_runs_pam_auth_update_and_checks_the_result(monkeypatch, root):
+def test_local_edits_fail_the_real_run_unless_forced(root):
+    auth = root / "etc/pam.d/common-auth"
+    end = "# end of pam-auth-update config"
+    auth.write_text(auth.read_text().replace(end, "auth\toptional\tpam_warn.so\n" + end))
+    before = files_of(root)
+    args = {
+        "enable": ["keel-unix", "pwquality", "keel-pwhistory"],
+        "disable": ["unix", "keel-faillock", "keel-faillock-authfail"],
+    }
+    result = run({**args, "root": str(root)})
+    assert result["failed"] is True
+    assert "common-auth: auth\toptional\tpam_warn.so" in result["msg"] and "use force" in result["msg"]
+    assert files_of(root) == before
+    forced = run({**args, "root": str(root), "force": True})
+    assert forced["changed"] is True, forced
+    assert "pam_warn.so" not in auth.read_text() and "pam_faillock.so" not in auth.read_text()
+    assert (root / "etc/pam.d/common-auth.pam-old").read_text() == before[auth].decode()
+
+
+def test_a_failing_pam_auth_update_fails_the_task(monkeypatch, root):
     """The command is /bin/false here: a failing pam-auth-update fails the task."""
-    result = run(monkeypatch, {"enable": ["keel-unix"], "disable": ["unix", "keel-pwhistory"], "root": str(root)})
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/bin/false")
+    result = run({"enable": ["keel-unix"], "disable": ["unix", "keel-pwhistory"], "root": str(root)})
     assert result["failed"] is True
     assert result["msg"] == "pam-auth-update failed (rc 1)"
