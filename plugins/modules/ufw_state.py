@@ -159,197 +159,9 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelError, KeelHostError
-from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
-from ansible_collections.keel.ssm.plugins.module_utils.host.ufw import (
-    FAMILIES,
-    POLICIES,
-    apply_op,
-    desired_rules,
-    missing_management,
-    next_rule_op,
-    op_argv,
-    parse_key_values,
-    parse_rules,
-    render_state,
-    set_key_value,
-)
+from ansible_collections.keel.ssm.plugins.module_utils.host.ufw import Ufw, render_state
+from ansible_collections.keel.ssm.plugins.module_utils.host.ufw_rules import desired_rules, missing_management
 from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
-
-DEFAULTS_FILE = "/etc/default/ufw"
-CONF_FILE = "/etc/ufw/ufw.conf"
-RULES_FILES = {"v4": "/etc/ufw/user.rules", "v6": "/etc/ufw/user6.rules"}
-POLICY_KEYS = {
-    "incoming": "DEFAULT_INPUT_POLICY",
-    "outgoing": "DEFAULT_OUTPUT_POLICY",
-    "routed": "DEFAULT_FORWARD_POLICY",
-}
-# What Debian's ufw package ships, for check mode before it is installed.
-PACKAGE_DEFAULTS = {
-    "enabled": False,
-    "running": False,
-    "ipv6": True,
-    "incoming": "deny",
-    "outgoing": "allow",
-    "routed": "deny",
-    "logging": "low",
-    "sysctl_file": "/etc/ufw/sysctl.conf",
-}
-
-
-def _read(path):
-    return read_text(path) or ""  # ufw's parsers read a missing file as an empty one
-
-
-class Firewall:
-    """ufw on this host: reads its files, runs its command, or simulates both in check mode."""
-
-    def __init__(self, module, desired, ipv6_kernel):
-        self.module = module
-        self.desired = desired
-        self.ipv6_kernel = ipv6_kernel
-        self.check = module.check_mode
-        self.actions = []
-        self.restarted = True  # only a later IPT_SYSCTL change makes a restart necessary
-        self.ufw = module.get_bin_path("ufw")
-        self.installed = self.ufw is not None
-        self.state = self._read_state() if self.installed else self._package_defaults()
-
-    # --- reading ---------------------------------------------------------------------
-    def families(self, ipv6):
-        return FAMILIES if ipv6 and self.ipv6_kernel else ("v4",)
-
-    def _package_defaults(self):
-        state = dict(PACKAGE_DEFAULTS)
-        state["rules"] = {family: [] for family in self.families(state["ipv6"])}
-        return state
-
-    def _read_rules(self, ipv6):
-        return {family: parse_rules(_read(RULES_FILES[family])) for family in self.families(ipv6)}
-
-    def _running(self):
-        iptables = self.module.get_bin_path("iptables")
-        if iptables is None:
-            return False
-        rc, _out, _err = self.module.run_command([iptables, "-n", "-L", "ufw-user-input"])
-        return rc == 0
-
-    def _read_state(self):
-        defaults = parse_key_values(_read(DEFAULTS_FILE))
-        conf = parse_key_values(_read(CONF_FILE))
-        ipv6 = defaults.get("IPV6", "no").lower() == "yes"
-        state = {
-            "enabled": conf.get("ENABLED", "no").lower() == "yes",
-            "running": self._running(),
-            "ipv6": ipv6,
-            "sysctl_file": defaults.get("IPT_SYSCTL", ""),
-            "logging": conf.get("LOGLEVEL", "low").lower(),
-            "rules": self._read_rules(ipv6),
-        }
-        for direction, key in POLICY_KEYS.items():
-            value = defaults.get(key, "")
-            state[direction] = POLICIES.get(value.upper(), value.lower())
-        return state
-
-    @property
-    def active(self):
-        return self.state["enabled"] and self.state["running"]
-
-    # --- doing -----------------------------------------------------------------------
-    def _ufw(self, argv):
-        self.actions.append("ufw " + " ".join(argv))
-        if self.check:
-            return ""
-        rc, out, err = self.module.run_command([self.ufw, *argv], environ_update={"LANG": "C", "LC_ALL": "C"})
-        if rc != 0:
-            raise KeelHostError(f"'ufw {' '.join(argv)}' failed (rc {rc}): {(err or out).strip()}")
-        return out
-
-    def guard(self, what):
-        """Refuse `what` (enabling, or restarting an active firewall) unless every management
-        rule is in ufw's rule store. A real run re-reads the store for this."""
-        rules = self.state["rules"] if self.check else self._read_rules(self.state["ipv6"])
-        missing = missing_management(rules, self.desired)
-        if missing:
-            raise KeelHostError(f"refusing to {what}: {'; '.join(missing)}")
-
-    def _set_default(self, key, value):
-        """Set KEY=value in /etc/default/ufw (a file edit: ufw has no command for these keys)."""
-        self.actions.append(f"set {key}={value} in {DEFAULTS_FILE}")
-        if not self.check:
-            path = os.path.join(self.module.tmpdir, "ufw-defaults")
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(set_key_value(_read(DEFAULTS_FILE), key, value))
-            os.chmod(path, 0o644)
-            self.module.atomic_move(path, DEFAULTS_FILE)
-
-    def set_ipv6(self, value):
-        self._set_default("IPV6", "yes" if value else "no")
-        self.state["ipv6"] = value
-        # Reading is harmless in check mode too: the family that appears starts from its file.
-        self.state["rules"] = self._read_rules(value) if self.installed else self._package_defaults()["rules"]
-
-    def set_sysctl_file(self, value):
-        self._set_default("IPT_SYSCTL", value)
-        self.state["sysctl_file"] = value
-        # ufw applies the file when it starts; an emptied setting has nothing to apply, and
-        # a restart drops new connections for an instant, so only a new file needs one.
-        self.restarted = self.restarted and not value
-
-    def reload(self):
-        self.guard("reload ufw")
-        self._ufw(["reload"])
-        self.restarted = True
-
-    def enable(self):
-        self.guard("enable ufw")
-        self._ufw(["--force", "enable"])
-        self.state["enabled"] = self.state["running"] = True
-        self.restarted = True
-
-    def disable(self):
-        self._ufw(["disable"])
-        self.state["enabled"] = self.state["running"] = False
-
-    def set_policy(self, direction, policy):
-        if self.active:
-            self.guard(f"set the {direction} policy of the active firewall (ufw restarts it to do so)")
-        self._ufw(["default", policy, direction])
-        self.state[direction] = policy
-        self.restarted = self.restarted or self.active
-
-    def set_logging(self, level):
-        self._ufw(["logging", level])
-        self.state["logging"] = level
-
-    def reconcile_rules(self, purge):
-        # Each step changes one rule; a correct plan never reaches this bound.
-        sizes = sum(len(rules) for rules in self.state["rules"].values()) + sum(len(r) for r in self.desired.values())
-        for _attempt in range(4 * sizes + 8):
-            op = next_rule_op(self.state["rules"], self.desired, self.active, purge)
-            if op is None:
-                return
-            expected = apply_op(self.state["rules"], op)
-            output = self._ufw(op_argv(self.state["rules"], op))
-            if not self.check and self._read_rules(self.state["ipv6"]) != expected:
-                raise KeelHostError(
-                    f"ufw did not store what was planned for '{self.actions[-1]}' "
-                    f"({op.kind} {op.family}: {op.rule.describe()}); ufw said {output.strip()!r}. "
-                    "Nothing further was changed."
-                )
-            self.state["rules"] = expected
-        raise KeelHostError("the rule plan did not converge (please report this as a bug)")
-
-    def snapshot(self):
-        return {
-            "enabled": self.active,
-            "ipv6": self.state["ipv6"],
-            "incoming": self.state["incoming"],
-            "outgoing": self.state["outgoing"],
-            "routed": self.state["routed"],
-            "logging": self.state["logging"],
-            "sysctl_file": self.state["sysctl_file"],
-            "rules": {family: list(rules) for family, rules in self.state["rules"].items()},
-        }
 
 
 def run(module):
@@ -366,7 +178,7 @@ def run(module):
     if params["ipv6"] and not ipv6_kernel:
         module.warn("ipv6 is true but this kernel has no IPv6 (/proc/sys/net/ipv6 is missing): IPv4 rules only")
         desired = {"v4": desired["v4"]}
-    firewall = Firewall(module, desired, ipv6_kernel)
+    firewall = Ufw(module, desired, ipv6_kernel)
     if not firewall.installed and not module.check_mode:
         raise KeelHostError("ufw is not installed (the keel.ssm.ufw role installs it before this step)")
     before = firewall.snapshot()
@@ -397,7 +209,7 @@ def run(module):
         raise
 
     if firewall.installed and not module.check_mode:
-        firewall.state = firewall._read_state()
+        firewall.state = firewall.read_state()
     after = firewall.snapshot()
     result = {
         "changed": bool(firewall.actions),

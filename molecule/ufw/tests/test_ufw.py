@@ -331,3 +331,17 @@ def test_ipt_sysctl_is_left_empty_in_a_container(host):
     # /proc/sys is read-only in the container; keel_ufw_sysctl=auto leaves IPT_SYSCTL empty
     assert host.file("/proc/sys/net/ipv4/ip_forward").exists
     assert "IPT_SYSCTL=\n" in host.file("/etc/default/ufw").content_string
+
+
+def test_the_installed_ufw_is_the_release_the_adapter_was_checked_against(host):
+    """keel.ssm.ufw_state reads and drives ufw through module_utils/host/ufw.py, whose unit
+    tests replay what this release's ufw stored (fixtures/ufw/<release>.json). A new ufw
+    in Debian fails here until scripts/capture_ufw_fixtures.py captures it again and the
+    replay passes."""
+    release = host.system_info.codename
+    fixture = (
+        Path(__file__).resolve().parents[3] / "tests/unit/plugins/module_utils/host/fixtures/ufw" / f"{release}.json"
+    )
+    assert fixture.is_file(), f"no ufw fixture for {release}: run scripts/capture_ufw_fixtures.py {release}"
+    installed = host.check_output("dpkg-query -W -f '${Version}' ufw")
+    assert installed == json.loads(fixture.read_text())["ufw_version"]

@@ -1,115 +1,58 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ufw as keel.ssm.ufw_state sees it: no I/O here, only data and decisions.
+"""ufw on the host, behind one adapter: the only code that reads ufw's files or runs ufw.
 
-- `parse_rules` reads ufw's own rule store (the `### tuple ###` lines of
-  /etc/ufw/user.rules and user6.rules), which is what `ufw` itself loads.
-- `desired_rules` turns the role's settings into the exact tuples ufw would store
-  (addresses in ufw's normal form), validating every entry first.
-- `next_rule_op` plans one change at a time towards: the role's rules as a block at
-  the top of each family's list, in order management, loopback, allowed in, allowed
-  out; rules the role does not own after them (or removed when purging). It never
-  plans the removal of an allowed port before a replacement is in place: on an active
-  firewall a rule that has to move is first covered by a temporary "bridge" rule.
-- `ufw_number` / `rule_argv` turn a planned step into a ufw command line.
+- Reading: the rules ufw itself loads (the `### tuple ###` lines of /etc/ufw/user.rules
+  and user6.rules, read as ufw's own parser reads them), /etc/default/ufw (IPv6,
+  policies, IPT_SYSCTL) and /etc/ufw/ufw.conf (enabled, log level); whether its chains
+  are loaded (iptables).
+- Writing: `ufw` commands (rules, policies, logging, enable, disable, reload) and the
+  /etc/default/ufw keys ufw has no command for; `apply_op` predicts what ufw stores after
+  each rule command, and `ufw_number`/`op_argv` give the number and arguments ufw expects.
 
-Everything is pure so that check mode (which simulates) and the real run (which
-executes and re-reads after every step) follow the very same plan.
+All of it is checked against the real ufw of Debian bookworm and trixie by fixtures
+captured from it (scripts/capture_ufw_fixtures.py writes
+tests/unit/plugins/module_utils/host/fixtures/ufw/<release>.json): every command the
+planner gives for a set of scenarios, and what ufw stored after each. A ufw release that
+stores, numbers or parses differently fails those tests when its fixture is captured.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import os
 import re
-from collections import namedtuple
+from typing import Any
 
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
+from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError
+from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
+from ansible_collections.keel.ssm.plugins.module_utils.host.ufw_rules import (
+    FAMILIES,
+    Rule,
+    missing_management,
+    next_rule_op,
+)
 
-MARKER = "keel.ssm.ufw"
-KINDS = ("management", "loopback", "allowed", "allowed-out", "bridge")
-COMMENTS = {kind: f"{MARKER}:{kind}" for kind in KINDS}
-FAMILIES = ("v4", "v6")
-ANY = {"v4": "0.0.0.0/0", "v6": "::/0"}
-LOOPBACK_NET = {"v4": "127.0.0.0/8", "v6": "::1"}
-# A bridge matches the same traffic as the rule it stands in for (no TCP/UDP client
-# uses source port 0) but differs from it in ufw's eyes, so both can exist at once.
-BRIDGE_SPORT = "1:65535"
 TUPLE_PREFIX = "### tuple ###"
-PORT_SPEC = re.compile(r"^(?P<ports>\d{1,5}(?::\d{1,5})?)/(?P<proto>[a-z]+)(?:\s+(?P<word>[a-z]+)\s+(?P<addr>\S+))?$")
-PROTOCOLS = ("tcp", "udp")
 POLICIES = {"DROP": "deny", "ACCEPT": "allow", "REJECT": "reject"}
-LOG_LEVELS = ("off", "low", "medium", "high", "full")
-
-
-_RuleBase = namedtuple("Rule", "action proto dport dst sport src direction dapp sapp forward comment log")
-
-
-class Rule(_RuleBase):
-    """One `### tuple ###` line of ufw's rule store (one address family)."""
-
-    __slots__ = ()
-
-    @property
-    def key(self):
-        # What ufw's UFWRule.match compares: two rules with the same key cannot coexist,
-        # adding one updates the other in place (action, log type and comment).
-        return (
-            self.forward,
-            self.proto,
-            self.dport,
-            self.dst,
-            self.sport,
-            self.src,
-            self.direction,
-            self.dapp,
-            self.sapp,
-        )
-
-    @property
-    def ours(self):
-        return self.comment == MARKER or self.comment.startswith(MARKER + ":")
-
-    @property
-    def is_bridge(self):
-        return self.comment == COMMENTS["bridge"]
-
-    @property
-    def bridgeable(self):
-        return (
-            self.action in ("allow", "limit")
-            and self.proto in PROTOCOLS
-            and self.dport != "any"
-            and self.sport == "any"
-            and not self.forward
-        )
-
-    def bridge(self):
-        return self._replace(action="allow", sport=BRIDGE_SPORT, comment=COMMENTS["bridge"], log="")
-
-    def bridged_key(self):
-        """For a bridge: the key of the rule it stands in for."""
-        return self._replace(sport="any").key
-
-    def same(self, other):
-        """Identical as ufw stores it: key, action, log type and comment."""
-        return self == other
-
-    def describe(self):
-        parts = [self.action + (f" log-{self.log}" if self.log else ""), self.direction.replace("_", " on ")]
-        if self.forward:
-            parts.insert(0, "route")
-        parts.append(f"{self.proto} {self.dport}" if self.dport != "any" else f"proto {self.proto}")
-        parts.append(f"from {self.src}" + (f" port {self.sport}" if self.sport != "any" else ""))
-        parts.append(f"to {self.dst}")
-        if self.dapp != "-" or self.sapp != "-":
-            parts.append(f"app {self.dapp}/{self.sapp}")
-        if self.comment:
-            parts.append(f"comment {self.comment!r}")
-        return " ".join(parts)
-
-
-def make_rule(action, direction="in", proto="any", dport="any", src="0.0.0.0/0", dst="0.0.0.0/0", comment=""):
-    return Rule(action, proto, dport, dst, "any", src, direction, "-", "-", False, comment, "")
+DEFAULTS_FILE = "/etc/default/ufw"
+CONF_FILE = "/etc/ufw/ufw.conf"
+RULES_FILES = {"v4": "/etc/ufw/user.rules", "v6": "/etc/ufw/user6.rules"}
+POLICY_KEYS = {
+    "incoming": "DEFAULT_INPUT_POLICY",
+    "outgoing": "DEFAULT_OUTPUT_POLICY",
+    "routed": "DEFAULT_FORWARD_POLICY",
+}
+# What Debian's ufw package ships, for check mode before it is installed.
+PACKAGE_DEFAULTS = {
+    "enabled": False,
+    "running": False,
+    "ipv6": True,
+    "incoming": "deny",
+    "outgoing": "allow",
+    "routed": "deny",
+    "logging": "low",
+    "sysctl_file": "/etc/ufw/sysctl.conf",
+}
 
 
 def parse_tuple(line):
@@ -171,215 +114,6 @@ def set_key_value(text, key, value):
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     return "".join([*lines, f"{key}={value}\n"])
-
-
-# --- settings -> rules ------------------------------------------------------------
-
-
-def parse_address(text, field):
-    """(family, ufw's normal form) for an address or network; (None, None) for `any`."""
-    text = str(text).strip()
-    if text.lower() == "any":
-        return None, None
-    try:
-        network = ipaddress.ip_network(text, strict=True)
-    except ValueError as exc:
-        raise KeelRuleError(
-            f"{field}: {text!r} must be 'any' or an IPv4/IPv6 address or network written without host bits ({exc})"
-        ) from None
-    family = "v4" if network.version == 4 else "v6"
-    if network.prefixlen == 0:
-        return family, ANY[family]
-    if network.prefixlen == network.max_prefixlen:
-        return family, str(network.network_address)  # ufw drops /32 and /128
-    return family, network.with_prefixlen
-
-
-def parse_port_spec(text, field, word=None, single=False):
-    """`PORT[:PORT]/PROTO [<word> ADDRESS]` -> (ports, proto, address text or 'any')."""
-    spec = " ".join(str(text).split())
-    match = PORT_SPEC.match(spec)
-    shape = "PORT/PROTO" if single else "PORT[:PORT]/PROTO" + (f" [{word} ADDRESS]" if word else "")
-    if not match or (match.group("word") and match.group("word") != word):
-        raise KeelRuleError(f"{field}: {spec!r} is not {shape} (PROTO tcp or udp, for example '443/tcp')")
-    ports, proto = match.group("ports"), match.group("proto")
-    if proto not in PROTOCOLS:
-        raise KeelRuleError(f"{field}: protocol {proto!r} in {spec!r} must be tcp or udp")
-    numbers = [int(port) for port in ports.split(":")]
-    if any(not 1 <= number <= 65535 for number in numbers):
-        raise KeelRuleError(f"{field}: ports in {spec!r} must be between 1 and 65535")
-    if len(numbers) == 2 and numbers[0] >= numbers[1]:
-        raise KeelRuleError(f"{field}: range {ports!r} in {spec!r} must go from low to high")
-    if single and len(numbers) != 1:
-        raise KeelRuleError(f"{field}: {spec!r} must be a single port (PORT/PROTO), not a range")
-    return ":".join(str(number) for number in numbers), proto, match.group("addr") or "any"
-
-
-def _families_for(address_family, families, field, text):
-    if address_family is None:
-        return list(families)
-    if address_family not in families:
-        raise KeelRuleError(f"{field}: {text!r} is an IPv6 address but IPv6 is switched off (ipv6: false)")
-    return [address_family]
-
-
-def desired_rules(settings, prefix=""):
-    """The rules the role owns, per family, in the order they must appear at the top.
-
-    settings: management_port, management_sources, management_limit, loopback,
-    allowed_ports, allowed_out_ports, ipv6. `prefix` is put before setting names in
-    error messages (the role passes `keel_ufw_`).
-    """
-    families = FAMILIES if settings["ipv6"] else ("v4",)
-    rules = {family: [] for family in families}
-    origin = {}
-
-    def add(family, rule, field):
-        where = origin.get((family, rule.key))
-        if where is not None:
-            raise KeelRuleError(f"{field} duplicates {where} (same port, protocol, direction and address)")
-        origin[(family, rule.key)] = field
-        rules[family].append(rule)
-
-    name = f"{prefix}management_port"
-    port, proto, _address = parse_port_spec(settings["management_port"], name, single=True)
-    sources = settings["management_sources"] or []
-    if not sources:
-        raise KeelRuleError(f"{prefix}management_sources: must name at least one source ('any' allows every address)")
-    action = "limit" if settings["management_limit"] else "allow"
-    for index, source in enumerate(sources):
-        field = f"{prefix}management_sources[{index}]"
-        address_family, address = parse_address(source, field)
-        for family in _families_for(address_family, families, field, source):
-            rule = make_rule(action, "in", proto, port, address or ANY[family], ANY[family], COMMENTS["management"])
-            add(family, rule, field)
-
-    if settings["loopback"]:
-        for family in families:
-            comment = COMMENTS["loopback"]
-            add(
-                family,
-                make_rule("allow", "in_lo", src=ANY[family], dst=ANY[family], comment=comment),
-                f"{prefix}loopback",
-            )
-            add(
-                family,
-                make_rule("allow", "out_lo", src=ANY[family], dst=ANY[family], comment=comment),
-                f"{prefix}loopback",
-            )
-            rule = make_rule("deny", "in", src=LOOPBACK_NET[family], dst=ANY[family], comment=comment)
-            add(family, rule, f"{prefix}loopback")
-
-    for setting, word, direction, kind in (
-        ("allowed_ports", "from", "in", "allowed"),
-        ("allowed_out_ports", "to", "out", "allowed-out"),
-    ):
-        for index, text in enumerate(settings.get(setting) or []):
-            field = f"{prefix}{setting}[{index}]"
-            port, proto, address_text = parse_port_spec(text, field, word=word)
-            address_family, address = parse_address(address_text, field)
-            for family in _families_for(address_family, families, field, text):
-                remote = address or ANY[family]
-                src, dst = (remote, ANY[family]) if direction == "in" else (ANY[family], remote)
-                add(family, make_rule("allow", direction, proto, port, src, dst, COMMENTS[kind]), field)
-    return rules
-
-
-def management_rules(desired):
-    return {
-        family: [rule for rule in rules if rule.comment == COMMENTS["management"]] for family, rules in desired.items()
-    }
-
-
-def missing_management(current, desired):
-    """Desired management rules that are not stored exactly so (empty when it is safe to close the door)."""
-    wanted = management_rules(desired)
-    if not any(wanted.values()):
-        return [f"no management rule applies to the address families in use ({', '.join(desired) or 'none'})"]
-    missing = []
-    for family, rules in wanted.items():
-        have = set(current.get(family, []))
-        missing.extend(
-            f"management rule not in ufw's rule store ({family}): {rule.describe()}"
-            for rule in rules
-            if rule not in have
-        )
-    return missing
-
-
-# --- planning -----------------------------------------------------------------------
-
-Op = namedtuple("Op", "kind family index rule")  # kind: insert | update | delete
-
-
-def _removable(rule, wanted_keys, purge):
-    """A rule that is going away anyway: the role's own stale rules, others when purging."""
-    return rule.key not in wanted_keys and (rule.ours or purge)
-
-
-def _ensure_management(family, current, wanted):
-    """Stage A: every management rule exists (inserted near the top, or an existing rule
-    for the same traffic updated in place, which never interrupts it)."""
-    for index, want in enumerate(wanted):
-        position = next((pos for pos, rule in enumerate(current) if rule.key == want.key), None)
-        if position is None:
-            return Op("insert", family, min(index, len(current)), want)
-        if not current[position].same(want):
-            return Op("update", family, position, want)
-    return None
-
-
-def _ensure_block(family, current, wanted, active, purge):
-    """Stage B: the rules in `wanted` form the top of the list, in order."""
-    wanted_keys = {rule.key for rule in wanted}
-    for index, want in enumerate(wanted):
-        have = current[index] if index < len(current) else None
-        if have is not None and have.same(want):
-            continue
-        if have is not None and have.is_bridge:
-            if any(rule.key == have.bridged_key() for rule in current[:index]):
-                return Op("delete", family, index, have)  # the rule it stood in for is back in place
-        elif have is not None and _removable(have, wanted_keys, purge):
-            return Op("delete", family, index, have)  # going anyway: no need to move the rest past it
-        position = next((pos for pos, rule in enumerate(current) if rule.key == want.key), None)
-        if position == index:
-            return Op("update", family, index, want)  # same rule, other action or comment: in place
-        if position is None:
-            return Op("insert", family, index, want)
-        if position < index:
-            raise KeelHostError(f"{family}: {want.describe()} appears twice in the desired rules")
-        # It sits lower than it should (below a rule someone else added above it): move it
-        # up. ufw refuses a second copy, so on an active firewall a bridge rule keeps the
-        # port open while it moves.
-        if active and want.bridgeable and not any(rule.key == want.bridge().key for rule in current):
-            return Op("insert", family, index, want.bridge())
-        return Op("delete", family, position, current[position])
-    return None
-
-
-def next_rule_op(current, desired, active, purge):
-    """The next step from `current` towards `desired` (dicts family -> list of Rule), or None.
-
-    Stage A makes every management rule exist, in every family, before anything else
-    changes; stage B builds the block at the top (removing, where they stand, rules that
-    are going anyway); stage C removes what is left below it: the role's stale rules
-    always, other rules only when purging.
-    """
-    for family in desired:
-        op = _ensure_management(family, current[family], management_rules(desired)[family])
-        if op:
-            return op
-    for family in desired:
-        op = _ensure_block(family, current[family], desired[family], active, purge)
-        if op:
-            return op
-    for family in desired:
-        rules = current[family]
-        wanted_keys = {rule.key for rule in desired[family]}
-        for index in range(len(rules) - 1, len(desired[family]) - 1, -1):
-            if _removable(rules[index], wanted_keys, purge) or rules[index].is_bridge:
-                return Op("delete", family, index, rules[index])
-    return None
 
 
 def _app_tuple(rule):
@@ -481,3 +215,173 @@ def render_state(state):
             lines.append(f"{family} rules:")
             lines.extend(f"  {index + 1}. {rule.describe()}" for index, rule in enumerate(state["rules"][family]))
     return "\n".join(lines) + "\n"
+
+
+def _read(path):
+    return read_text(path) or ""  # ufw's parsers read a missing file as an empty one
+
+
+def read_files(root="/"):
+    """The texts of ufw's configuration and rule files under root, by their path."""
+    return {
+        path: _read(os.path.join(root, path.lstrip("/"))) for path in (DEFAULTS_FILE, CONF_FILE, *RULES_FILES.values())
+    }
+
+
+def state_from_files(files, families, running):
+    """ufw's state as its files say (the rules of `families` only; `running`: its chains
+    are loaded)."""
+    defaults = parse_key_values(files.get(DEFAULTS_FILE, ""))
+    conf = parse_key_values(files.get(CONF_FILE, ""))
+    ipv6 = defaults.get("IPV6", "no").lower() == "yes"
+    state = {
+        "enabled": conf.get("ENABLED", "no").lower() == "yes",
+        "running": running,
+        "ipv6": ipv6,
+        "sysctl_file": defaults.get("IPT_SYSCTL", ""),
+        "logging": conf.get("LOGLEVEL", "low").lower(),
+        "rules": {family: parse_rules(files.get(RULES_FILES[family], "")) for family in families(ipv6)},
+    }
+    for direction, key in POLICY_KEYS.items():
+        value = defaults.get(key, "")
+        state[direction] = POLICIES.get(value.upper(), value.lower())
+    return state
+
+
+class Ufw:
+    """ufw on this host: reads its files, runs its command, or simulates both in check mode.
+    Every change is recorded in `actions`; failures raise KeelHostError."""
+
+    def __init__(self, module: Any, desired: dict[str, list[Rule]], ipv6_kernel: bool) -> None:
+        self.module = module
+        self.desired = desired
+        self.ipv6_kernel = ipv6_kernel
+        self.check = module.check_mode
+        self.actions = []
+        self.restarted = True  # only a later IPT_SYSCTL change makes a restart necessary
+        self.ufw = module.get_bin_path("ufw")
+        self.installed = self.ufw is not None
+        self.state = self.read_state() if self.installed else self._package_defaults()
+
+    # --- reading ---------------------------------------------------------------------
+    def families(self, ipv6):
+        return FAMILIES if ipv6 and self.ipv6_kernel else ("v4",)
+
+    def _package_defaults(self):
+        state = dict(PACKAGE_DEFAULTS)
+        state["rules"] = {family: [] for family in self.families(state["ipv6"])}
+        return state
+
+    def _read_rules(self, ipv6):
+        return {family: parse_rules(_read(RULES_FILES[family])) for family in self.families(ipv6)}
+
+    def _running(self):
+        iptables = self.module.get_bin_path("iptables")
+        if iptables is None:
+            return False
+        rc, _out, _err = self.module.run_command([iptables, "-n", "-L", "ufw-user-input"])
+        return rc == 0
+
+    def read_state(self):
+        return state_from_files(read_files(), self.families, self._running())
+
+    @property
+    def active(self):
+        return self.state["enabled"] and self.state["running"]
+
+    # --- doing -----------------------------------------------------------------------
+    def _ufw(self, argv):
+        self.actions.append("ufw " + " ".join(argv))
+        if self.check:
+            return ""
+        rc, out, err = self.module.run_command([self.ufw, *argv], environ_update={"LANG": "C", "LC_ALL": "C"})
+        if rc != 0:
+            raise KeelHostError(f"'ufw {' '.join(argv)}' failed (rc {rc}): {(err or out).strip()}")
+        return out
+
+    def guard(self, what):
+        """Refuse `what` (enabling, or restarting an active firewall) unless every management
+        rule is in ufw's rule store. A real run re-reads the store for this."""
+        rules = self.state["rules"] if self.check else self._read_rules(self.state["ipv6"])
+        missing = missing_management(rules, self.desired)
+        if missing:
+            raise KeelHostError(f"refusing to {what}: {'; '.join(missing)}")
+
+    def _set_default(self, key, value):
+        """Set KEY=value in /etc/default/ufw (a file edit: ufw has no command for these keys)."""
+        self.actions.append(f"set {key}={value} in {DEFAULTS_FILE}")
+        if not self.check:
+            path = os.path.join(self.module.tmpdir, "ufw-defaults")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(set_key_value(_read(DEFAULTS_FILE), key, value))
+            os.chmod(path, 0o644)
+            self.module.atomic_move(path, DEFAULTS_FILE)
+
+    def set_ipv6(self, value):
+        self._set_default("IPV6", "yes" if value else "no")
+        self.state["ipv6"] = value
+        # Reading is harmless in check mode too: the family that appears starts from its file.
+        self.state["rules"] = self._read_rules(value) if self.installed else self._package_defaults()["rules"]
+
+    def set_sysctl_file(self, value):
+        self._set_default("IPT_SYSCTL", value)
+        self.state["sysctl_file"] = value
+        # ufw applies the file when it starts; an emptied setting has nothing to apply, and
+        # a restart drops new connections for an instant, so only a new file needs one.
+        self.restarted = self.restarted and not value
+
+    def reload(self):
+        self.guard("reload ufw")
+        self._ufw(["reload"])
+        self.restarted = True
+
+    def enable(self):
+        self.guard("enable ufw")
+        self._ufw(["--force", "enable"])
+        self.state["enabled"] = self.state["running"] = True
+        self.restarted = True
+
+    def disable(self):
+        self._ufw(["disable"])
+        self.state["enabled"] = self.state["running"] = False
+
+    def set_policy(self, direction, policy):
+        if self.active:
+            self.guard(f"set the {direction} policy of the active firewall (ufw restarts it to do so)")
+        self._ufw(["default", policy, direction])
+        self.state[direction] = policy
+        self.restarted = self.restarted or self.active
+
+    def set_logging(self, level):
+        self._ufw(["logging", level])
+        self.state["logging"] = level
+
+    def reconcile_rules(self, purge):
+        # Each step changes one rule; a correct plan never reaches this bound.
+        sizes = sum(len(rules) for rules in self.state["rules"].values()) + sum(len(r) for r in self.desired.values())
+        for _attempt in range(4 * sizes + 8):
+            op = next_rule_op(self.state["rules"], self.desired, self.active, purge)
+            if op is None:
+                return
+            expected = apply_op(self.state["rules"], op)
+            output = self._ufw(op_argv(self.state["rules"], op))
+            if not self.check and self._read_rules(self.state["ipv6"]) != expected:
+                raise KeelHostError(
+                    f"ufw did not store what was planned for '{self.actions[-1]}' "
+                    f"({op.kind} {op.family}: {op.rule.describe()}); ufw said {output.strip()!r}. "
+                    "Nothing further was changed."
+                )
+            self.state["rules"] = expected
+        raise KeelHostError("the rule plan did not converge (please report this as a bug)")
+
+    def snapshot(self):
+        return {
+            "enabled": self.active,
+            "ipv6": self.state["ipv6"],
+            "incoming": self.state["incoming"],
+            "outgoing": self.state["outgoing"],
+            "routed": self.state["routed"],
+            "logging": self.state["logging"],
+            "sysctl_file": self.state["sysctl_file"],
+            "rules": {family: list(rules) for family, rules in self.state["rules"].items()},
+        }
