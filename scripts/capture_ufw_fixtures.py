@@ -12,7 +12,8 @@ nothing left to do. The settings scenario runs policy, logging and enable comman
 records the files after each with the state they must read as.
 
 The fixture (tests/unit/plugins/module_utils/host/fixtures/ufw/<release>.json) holds the
-ufw version, every command and every file as ufw wrote it. The unit tests replay it: the
+ufw version, every command, ufw's files as they were before each scenario, and after each
+command the rule lines ufw stored (and /etc/default/ufw and ufw.conf for the settings). The unit tests replay it: the
 planner must still give the same commands, and after each one the rules ufw stored must
 be exactly what the adapter predicted (apply_op), parsed as the adapter parses them. A
 new ufw release in Debian shows up when its fixture is captured again (the molecule ufw
@@ -38,6 +39,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.host.ufw import (  # noqa
     CONF_FILE,
     DEFAULTS_FILE,
     RULES_FILES,
+    TUPLE_PREFIX,
     op_argv,
     parse_rules,
 )
@@ -185,6 +187,12 @@ class Host:
         self.sh(f"sed -i 's/^IPT_SYSCTL=.*/IPT_SYSCTL=/' {DEFAULTS_FILE}")
 
 
+def tuples(text):
+    """The lines of a rule file ufw loads its rules from (the whole files are kept for the
+    starting state of each scenario; after each step the rules are what matters)."""
+    return "".join(line for line in text.splitlines(True) if line.startswith(TUPLE_PREFIX))
+
+
 def families(files):
     ipv6 = "IPV6=yes" in files[DEFAULTS_FILE]
     return ("v4", "v6") if ipv6 else ("v4",)
@@ -205,7 +213,9 @@ def capture_rules(host, scenario, setup):
         argv = op_argv(current, op)
         output = host.ufw(argv)
         files = host.files()
-        steps.append({"argv": argv, "output": output, "rules": {path: files[path] for path in RULES_FILES.values()}})
+        steps.append(
+            {"argv": argv, "output": output, "rules": {path: tuples(files[path]) for path in RULES_FILES.values()}}
+        )
         current = {family: parse_rules(files[RULES_FILES[family]]) for family in current}
     else:
         raise SystemExit(f"{host.release} {scenario['name']}: the plan did not converge")
@@ -225,7 +235,15 @@ def capture_settings(host):
     steps = []
     for argv, expect in SETTING_STEPS:
         output = host.ufw(argv)
-        steps.append({"argv": argv, "output": output, "files": host.files(), "expect": expect})
+        files = host.files()
+        steps.append(
+            {
+                "argv": argv,
+                "output": output,
+                "files": {path: files[path] for path in (DEFAULTS_FILE, CONF_FILE)},
+                "expect": expect,
+            }
+        )
     return steps
 
 
