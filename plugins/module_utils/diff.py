@@ -13,6 +13,7 @@ secret was rotated.
 from __future__ import annotations
 
 import json
+from typing import Any, Iterable, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import REDACTED
 
@@ -20,7 +21,7 @@ MASK = REDACTED
 CHANGED_MASK = MASK + " (changed)"
 
 
-def masked_pair(before, after, changed):
+def masked_pair(before: str | None, after: str | None, changed: bool) -> tuple[str | None, str | None]:
     """Stand-ins for one secret's before/after values (None stays None: absent side)."""
     masked_before = None if before is None else MASK
     if after is None:
@@ -28,14 +29,16 @@ def masked_pair(before, after, changed):
     return masked_before, CHANGED_MASK if changed and before is not None else MASK
 
 
-def mask_values(mapping, names):
+def mask_values(mapping: Mapping[str, Any] | None, names: Iterable[str]) -> dict[str, Any] | None:
     """A copy of mapping with the values of `names` replaced by MASK."""
     if mapping is None:
         return None
     return {key: (MASK if key in names else value) for key, value in mapping.items()}
 
 
-def mask_pair(before, after, names):
+def mask_pair(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, names: Iterable[str]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Mask the entries `names` in a before/after pair of mappings (CHANGED_MASK after,
     where the value changed)."""
     masked_before = mask_values(before, names)
@@ -47,12 +50,14 @@ def mask_pair(before, after, names):
     return masked_before, masked_after
 
 
-def absent(name):
+def absent(name: str) -> dict[str, str]:
     """The view of something that does not exist."""
     return {"name": name, "state": "absent"}
 
 
-def diff_entry(before, after, before_header=None, after_header=None):
+def diff_entry(
+    before: Any, after: Any, before_header: str | None = None, after_header: str | None = None
+) -> dict[str, Any]:
     entry = {"before": before, "after": after}
     if before_header:
         entry["before_header"] = before_header
@@ -61,18 +66,18 @@ def diff_entry(before, after, before_header=None, after_header=None):
     return entry
 
 
-def named_diff_entry(name, before, after):
+def named_diff_entry(name: str, before: Any, after: Any) -> dict[str, Any]:
     """A diff entry whose headers name the resource."""
     return diff_entry(before, after, f"{name} (before)", f"{name} (after)")
 
 
-def build_diff(*entries):
+def build_diff(*entries: dict[str, Any] | None) -> list[dict[str, Any]] | None:
     """Keep the entries whose before and after differ; None when nothing differs."""
     kept = [entry for entry in entries if entry and entry["before"] != entry["after"]]
     return kept or None
 
 
-def attach_diff(result, *entries):
+def attach_diff(result: dict[str, Any], *entries: dict[str, Any] | None) -> dict[str, Any]:
     """Set result['diff'] to the entries that differ (left out when none do)."""
     diff = build_diff(*entries)
     if diff:
@@ -80,7 +85,7 @@ def attach_diff(result, *entries):
     return result
 
 
-def render_text(data):
+def render_text(data: Any) -> str:
     """Structured data as stable, line-oriented text for a readable content diff."""
     if data is None:
         return ""

@@ -14,9 +14,10 @@ protected, is never released.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, Iterable
 
 
-def no_log_strings(obj):
+def no_log_strings(obj: Any) -> set[str]:
     """The strings Ansible registers for a no_log option's value (numbers as text)."""
     if isinstance(obj, bool) or obj is None:
         return set()
@@ -37,7 +38,7 @@ def no_log_strings(obj):
     return {str(obj)}
 
 
-def protect(module, values):
+def protect(module: Any, values: Iterable[Any]) -> None:
     """Mask these strings everywhere in the module's output and redact them from errors."""
     for value in values:
         if isinstance(value, str) and value:
@@ -46,7 +47,7 @@ def protect(module, values):
                 module.secrets.append(value)
 
 
-def release(module, values, option):
+def release(module: Any, values: Iterable[str], option: str) -> None:
     """Unmask strings that came from no_log `option` and are not secrets after all."""
     keep = set(module.secrets)
     for name, spec in module.argument_spec.items():

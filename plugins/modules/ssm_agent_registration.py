@@ -110,7 +110,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
-from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import activation_problems
+from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent_rules import activation_problems
 from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 VAULT_KEY = os.path.join("Vault", "Store", "RegistrationKey")

@@ -84,7 +84,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
-from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import FINGERPRINT, normalize_fingerprint
+from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent_rules import FINGERPRINT, normalize_fingerprint
 from ansible_collections.keel.ssm.plugins.module_utils.runner import run_module
 
 BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"

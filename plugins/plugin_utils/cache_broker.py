@@ -29,6 +29,7 @@ import struct
 import sys
 import threading
 import time
+from typing import Any
 
 try:
     from ansible_collections.keel.ssm.plugins.plugin_utils.cache_keys import is_stale
@@ -52,7 +53,7 @@ class ProtocolError(Exception):
 
 
 # -- wire format: 4-byte big-endian length, then UTF-8 JSON ----------------------------
-def send_message(sock, obj):
+def send_message(sock: socket.socket, obj: Any) -> None:
     data = json.dumps(obj, separators=(",", ":")).encode("utf-8")
     sock.sendall(HEADER.pack(len(data)) + data)
 
@@ -68,7 +69,7 @@ def _recv_exact(sock, size):
     return b"".join(chunks)
 
 
-def recv_message(sock):
+def recv_message(sock: socket.socket) -> Any:
     """The next message, or None at end of stream."""
     header = _recv_exact(sock, HEADER.size)
     if header is None:
@@ -83,7 +84,7 @@ def recv_message(sock):
 
 
 # -- processes -------------------------------------------------------------------------
-def process_start(pid):
+def process_start(pid: int) -> str:
     """Start time of pid (clock ticks since boot) from /proc, '' where /proc is absent.
     pid plus start time names a process even after its pid is reused."""
     try:
@@ -96,7 +97,7 @@ def process_start(pid):
     return fields[19] if len(fields) > 19 else ""
 
 
-def process_alive(pid, start=""):
+def process_alive(pid: int, start: str = "") -> bool:
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -106,7 +107,7 @@ def process_alive(pid, start=""):
     return not start or process_start(pid) in ("", start)
 
 
-def peer_uid(conn):
+def peer_uid(conn: socket.socket) -> int | None:
     """uid of the process at the other end of a Unix socket, None where unknown."""
     if not hasattr(socket, "SO_PEERCRED"):
         return None
@@ -139,7 +140,13 @@ class Broker:
     """The server. `watch` is (pid, start) of the run it belongs to, or None for the
     TTL broker that lives until its last value expires."""
 
-    def __init__(self, path, watch=None, store=None, idle_exit=IDLE_EXIT):
+    def __init__(
+        self,
+        path: str,
+        watch: tuple[int, str] | None = None,
+        store: Store | None = None,
+        idle_exit: float = IDLE_EXIT,
+    ) -> None:
         self.path = path
         self.watch = watch
         self.idle_exit = idle_exit
@@ -153,7 +160,7 @@ class Broker:
         self.sock = None
         self._inode = None
 
-    def bind(self):
+    def bind(self) -> Broker:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old_umask = os.umask(0o177)
         try:
@@ -168,7 +175,7 @@ class Broker:
         return self
 
     # -- lifetime ----------------------------------------------------------------------
-    def should_exit(self):
+    def should_exit(self) -> bool:
         if self._stop.is_set():
             return True
         try:
@@ -182,10 +189,10 @@ class Broker:
             idle = self.active == 0 and time.monotonic() - self.last_activity > self.idle_exit
         return idle and self.store.expire() == 0
 
-    def stop(self):
+    def stop(self) -> None:
         self._stop.set()
 
-    def serve_forever(self):
+    def serve_forever(self) -> None:
         try:
             while not self.should_exit():
                 try:
@@ -201,7 +208,7 @@ class Broker:
         finally:
             self.close()
 
-    def close(self):
+    def close(self) -> None:
         if self.sock is not None:
             self.sock.close()
         try:
@@ -236,7 +243,7 @@ class Broker:
                 self.last_activity = time.monotonic()
             conn.close()
 
-    def handle(self, message, owner):
+    def handle(self, message: dict[str, Any], owner: int) -> dict[str, Any]:
         op = message.get("op") if isinstance(message, dict) else None
         if op == "claim":
             hits, lead, pending = self.store.claim(message["keys"], owner)
@@ -260,7 +267,7 @@ class Broker:
         return {"error": f"unknown operation {op!r}"}
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--socket", required=True)
     parser.add_argument("--ready-fd", type=int, required=True)

@@ -10,6 +10,8 @@ run) are not seen: for those the lookup needs cache=false.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
@@ -22,12 +24,12 @@ class CacheInvalidatingAction(ActionBase):
     _supports_check_mode = True
     _supports_async = True
 
-    def touched(self, args, result):
+    def touched(self, args: dict[str, Any], result: dict[str, Any]) -> tuple[list[str], list[str]]:
         """(names, subtrees) the module may have written; result is None for an async
         task, whose outcome is not known yet."""
         raise NotImplementedError
 
-    def run(self, tmp=None, task_vars=None):
+    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         self._supports_check_mode = True  # ansible-core 2.14 reads these from the instance
         self._supports_async = True
         result = super().run(tmp, task_vars)

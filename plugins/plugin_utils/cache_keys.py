@@ -15,13 +15,14 @@ Standard library only: the cache broker runs as a script and imports this as a s
 from __future__ import annotations
 
 import json
+from typing import Iterable
 
 
-def name_key(identity, decrypt, requested, ttl=0):
+def name_key(identity: str, decrypt: bool, requested: str, ttl: int = 0) -> str:
     return json.dumps(["name", identity, bool(decrypt), requested, ttl])
 
 
-def path_key(identity, decrypt, recursive, path, ttl=0):
+def path_key(identity: str, decrypt: bool, recursive: bool, path: str, ttl: int = 0) -> str:
     return json.dumps(["path", identity, bool(decrypt), bool(recursive), path, ttl])
 
 
@@ -43,7 +44,7 @@ def _path_holds(path, recursive, name):
     return _parent(name) == (path.rstrip("/") or "/")
 
 
-def is_stale(key, names=(), subtrees=()):
+def is_stale(key: str, names: Iterable[str] = (), subtrees: Iterable[str] = ()) -> bool:
     """True when a write to `names` (parameters) or anywhere under `subtrees` may have
     changed the answer cached under `key`."""
     try:

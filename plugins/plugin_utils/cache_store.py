@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any, Callable, Dict, Iterable, List, Tuple
 
 READY = "ready"
 FLIGHT = "flight"
 FAILED = "failed"
 # How long a failed flight stays visible to the claimers that were waiting on it.
 FAILURE_GRACE = 60.0
+
+
+# (hits: {key: outcome}, lead: [key], pending: [key])
+Claim = Tuple[Dict[str, Any], List[str], List[str]]
 
 
 class _Entry:
@@ -38,7 +43,7 @@ class _Entry:
 class Store:
     """Thread-safe. `owner` is any hashable naming one claimer (a connection)."""
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._entries = {}
         self._cond = threading.Condition()
@@ -60,14 +65,14 @@ class Store:
                 self._entries[key] = _Entry(FLIGHT, owner=owner)
                 lead.append(key)
 
-    def claim(self, keys, owner):
+    def claim(self, keys: Iterable[str], owner: Any) -> Claim:
         """-> (hits: {key: outcome}, lead: [key], pending: [key]). Never blocks."""
         hits, lead, pending = {}, [], []
         with self._cond:
             self._sort(dict.fromkeys(keys), owner, hits, lead, pending, failures_count=False)
         return hits, lead, pending
 
-    def wait(self, keys, owner, timeout):
+    def wait(self, keys: Iterable[str], owner: Any, timeout: float) -> Claim:
         """Block until no key is pending, or until timeout. Same result shape as claim();
         a key whose flight failed while we waited comes back as a hit with its failure."""
         deadline = self._clock() + timeout
@@ -80,7 +85,7 @@ class Store:
                     return hits, lead, pending
                 self._cond.wait(min(remaining, 1.0))
 
-    def put(self, owner, outcomes, ttl=None):
+    def put(self, owner: Any, outcomes: dict[str, Any], ttl: float | None = None) -> None:
         """Store outcomes for keys `owner` leads; ttl (seconds) bounds reuse, None = no bound."""
         expires = None if not ttl else self._clock() + ttl
         with self._cond:
@@ -90,7 +95,7 @@ class Store:
                     self._entries[key] = _Entry(READY, outcome=outcome, expires=expires)
             self._cond.notify_all()
 
-    def fail(self, owner, keys, outcome):
+    def fail(self, owner: Any, keys: Iterable[str], outcome: Any) -> None:
         """The flights `owner` led for keys failed: waiters get `outcome`, later claims retry."""
         with self._cond:
             for key in keys:
@@ -99,7 +104,7 @@ class Store:
                     self._entries[key] = _Entry(FAILED, outcome=outcome, expires=self._clock() + FAILURE_GRACE)
             self._cond.notify_all()
 
-    def invalidate(self, stale):
+    def invalidate(self, stale: Callable[[str], bool]) -> int:
         """Forget every key for which stale(key) is true, values and flights alike: a
         flight's late put() is then ignored and its waiters lead a fresh fetch.
         Returns how many keys were dropped."""
@@ -110,14 +115,14 @@ class Store:
             self._cond.notify_all()
         return len(dropped)
 
-    def release(self, owner):
+    def release(self, owner: Any) -> None:
         """`owner` went away: keys it was still fetching are free for the next waiter."""
         with self._cond:
             for key in [k for k, e in self._entries.items() if e.state == FLIGHT and e.owner == owner]:
                 del self._entries[key]
             self._cond.notify_all()
 
-    def expire(self):
+    def expire(self) -> int:
         """Drop expired values and settled failures; returns how many values or flights remain."""
         with self._cond:
             for key in [k for k, e in self._entries.items() if e.state != FLIGHT and not self._usable(e)]:

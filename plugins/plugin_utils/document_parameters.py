@@ -16,6 +16,7 @@ Parameter Store (extra vars > Parameter Store > role defaults).
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import (
@@ -88,16 +89,16 @@ ROLE_DOCUMENTS = tuple(PARAMETER_STORE_ROLES)
 BASELINE_DOCUMENT = "keel-ssm-baseline"
 
 
-def document_name(role):
+def document_name(role: str) -> str:
     """keel-ssm-<role> (underscores become dashes), or the baseline's document."""
     return BASELINE_DOCUMENT if role == "baseline" else "keel-ssm-" + role.replace("_", "-")
 
 
-def playbook_for(role):
+def playbook_for(role: str) -> str:
     return f"playbooks/{role}.yml"
 
 
-def parameter_name(role, variable):
+def parameter_name(role: str, variable: str) -> str:
     """keel_pam_faillock_deny -> FaillockDeny (CamelCase of the setting)."""
     prefix = f"keel_{role}_"
     if not variable.startswith(prefix):
@@ -109,7 +110,7 @@ def _alternation(values):
     return "(" + "|".join(re.escape(str(value)) for value in values) + ")"
 
 
-def value_rule(spec, where):
+def value_rule(spec: Mapping[str, Any], where: str) -> dict[str, Any] | None:
     """The allowedValues or anchored allowedPattern for a setting's declared type, or
     None when the type cannot travel as a document parameter (dict, list of dict, raw)."""
     kind = spec.get("type", "str")
@@ -154,13 +155,13 @@ def _from_store(variable):
     return any(variable.startswith(f"keel_{role}_") for role in PARAMETER_STORE_ROLES)
 
 
-def document_roles(role):
+def document_roles(role: str) -> list[str]:
     """Roles whose options one document exposes: its own, plus the baseline's
     connection options for a single-role document."""
     return ["baseline"] if role == "baseline" else ["baseline", role]
 
 
-def document_settings(role, roles_dir=None):
+def document_settings(role: str, roles_dir: str | None = None) -> tuple[dict[str, Any], list[str]]:
     """[(parameter name, variable, argument spec)] for the document of `role`, in
     parameter order. Secrets (no_log) and types that cannot travel are left out: they
     come from Parameter Store only. Returns (settings, left_out variables)."""
@@ -183,7 +184,7 @@ def document_settings(role, roles_dir=None):
     return settings, left_out
 
 
-def parameter_definition(variable, spec):
+def parameter_definition(variable: str, spec: Mapping[str, Any]) -> dict[str, Any]:
     definition = {
         "type": "String",
         "description": _description(variable, spec),
@@ -194,7 +195,7 @@ def parameter_definition(variable, spec):
     return definition
 
 
-def check_value(name, definition, value):
+def check_value(name: str, definition: Mapping[str, Any], value: str) -> str:
     """The service-side check of one value against its definition, again on the instance:
     keel-run never trusts that the service or an old agent did it. fullmatch is stricter
     than the service, whose `$` also matches before a final newline."""
@@ -206,7 +207,7 @@ def check_value(name, definition, value):
     return value
 
 
-def extra_vars_from_environment(role, environ, roles_dir=None):
+def extra_vars_from_environment(role: str, environ: Mapping[str, str], roles_dir: str | None = None) -> dict[str, Any]:
     """Typed extra vars from the agent's SSM_<Name> variables: only the non-empty ones,
     so that Parameter Store and role defaults still apply to the rest."""
     settings, _specs = document_settings(role, roles_dir)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from typing import Any, Callable, Dict, Iterable, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import connection_identity
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, KeelError, KeelRuleError
@@ -37,12 +38,16 @@ MAX_CACHE_TTL = 86400
 SECURE = "SecureString"
 
 
+# What the cache stores and forks exchange (see the module docstring).
+Outcome = Dict[str, Any]
+
+
 class Term:
     """One requested name (with its selector) or path."""
 
     __slots__ = ("key", "name", "requested", "selector", "text")
 
-    def __init__(self, text, name, selector=None):
+    def __init__(self, text: str, name: str, selector: str | None = None) -> None:
         self.text = text
         self.name = name
         self.selector = selector
@@ -50,7 +55,7 @@ class Term:
         self.key = None
 
 
-def flatten_terms(terms):
+def flatten_terms(terms: Iterable[Any]) -> list[Any]:
     """query('keel.ssm.parameter', names_list) passes one list term: accept it."""
     flat = []
     for term in terms:
@@ -61,7 +66,7 @@ def flatten_terms(terms):
     return flat
 
 
-def check_request(terms, options, default_given=False):
+def check_request(terms: Iterable[Any], options: Mapping[str, Any], default_given: bool = False) -> list[Term]:
     """Validate every term and the option combination; returns [Term]."""
     for option in ("on_missing", "on_denied"):
         if options[option] not in ACTIONS:
@@ -96,7 +101,7 @@ def check_request(terms, options, default_given=False):
 
 
 # -- cache keys -------------------------------------------------------------------------------
-def cache_identity(params, environ=None):
+def cache_identity(params: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str:
     """connection_identity plus every AWS_* environment variable (hashed): forks of one
     run share an environment; runs that differ in credentials or endpoints from the
     environment never share a key in the TTL cache."""
@@ -106,11 +111,11 @@ def cache_identity(params, environ=None):
     return digest[:32]
 
 
-def name_key(identity, decrypt, term, ttl=0):
+def name_key(identity: str, decrypt: bool, term: Term, ttl: int = 0) -> str:
     return cache_keys.name_key(identity, decrypt, term.requested, ttl)
 
 
-def path_key(identity, decrypt, recursive, term, ttl=0):
+def path_key(identity: str, decrypt: bool, recursive: bool, term: Term, ttl: int = 0) -> str:
     return cache_keys.path_key(identity, decrypt, recursive, term.name, ttl)
 
 
@@ -119,7 +124,7 @@ def _found(parameter):
     return {"s": "found", "v": parameter["Value"], "t": parameter.get("Type", "String")}
 
 
-def plan_batches(requested):
+def plan_batches(requested: Iterable[str]) -> list[list[str]]:
     """Batches of at most 10 in which no parameter name appears twice (say, 'db' and
     'db:3'), so every result maps to the one request that produced it even when the
     response carries no "Selector" (moto's does not)."""
@@ -136,7 +141,9 @@ def plan_batches(requested):
     return [batch for batch, _bases in batches]
 
 
-def fetch_names(client, requested, decrypt, on_call=None):
+def fetch_names(
+    client: Any, requested: list[str], decrypt: bool, on_call: Callable[[str, int], None] | None = None
+) -> dict[str, Outcome]:
     """{requested: outcome} for names with optional selectors, 10 per GetParameters.
 
     GetParameters fails a whole batch when one name is denied: such a batch is asked
@@ -159,14 +166,18 @@ def fetch_names(client, requested, decrypt, on_call=None):
     return outcomes
 
 
-def fetch_names_one_by_one(client, names, decrypt, on_call=None):
+def fetch_names_one_by_one(
+    client: Any, names: list[str], decrypt: bool, on_call: Callable[[str, int], None] | None = None
+) -> dict[str, Outcome]:
     outcomes = {}
     for name in names:
         outcomes.update(fetch_names(client, [name], decrypt, on_call))
     return outcomes
 
 
-def fetch_path(client, path, recursive, decrypt, on_call=None):
+def fetch_path(
+    client: Any, path: str, recursive: bool, decrypt: bool, on_call: Callable[[str, int], None] | None = None
+) -> Outcome:
     try:
         parameters = get_parameters_by_path(client, path, recursive=recursive, decrypt=decrypt, on_call=on_call)
     except KeelAWSError as exc:
@@ -176,7 +187,7 @@ def fetch_path(client, path, recursive, decrypt, on_call=None):
     return {"s": "found", "p": [[p["Name"], p["Value"], p.get("Type", "String")] for p in parameters]}
 
 
-def failure_outcome(exc):
+def failure_outcome(exc: BaseException) -> Outcome:
     """What forks waiting on a failed fetch receive. Our own errors name parameters only;
     anything else is passed on by type, its text unseen."""
     if isinstance(exc, KeelAWSError):
@@ -191,7 +202,7 @@ class Shaper:
     """Turns outcomes into lookup results. Collects `warnings`, and `secrets` (the
     SecureString values seen) so the caller can redact any message it emits."""
 
-    def __init__(self, options, default=None, default_given=False):
+    def __init__(self, options: Mapping[str, Any], default: Any = None, default_given: bool = False) -> None:
         self.options = options
         self.default = default
         self.default_given = default_given
@@ -220,7 +231,7 @@ class Shaper:
             self.warnings.append(f"skipped: {message}")
         return value
 
-    def by_name(self, term, outcome):
+    def by_name(self, term: Term, outcome: Outcome) -> Any:
         status = outcome["s"]
         if status == "found":
             self._remember(outcome["v"], outcome.get("t"))
@@ -234,7 +245,7 @@ class Shaper:
             return self._not_there(self.options["on_denied"], "denied", f"access denied: {outcome['m']}", None)
         raise KeelAWSError(outcome.get("k", "error"), outcome.get("m") or f"parameter {term.requested}: fetch failed")
 
-    def by_path(self, term, outcome):
+    def by_path(self, term: Term, outcome: Outcome) -> dict[str, Any]:
         status = outcome["s"]
         if status == "denied":
             return self._not_there(self.options["on_denied"], "denied", f"access denied: {outcome['m']}", {})

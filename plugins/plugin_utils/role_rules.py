@@ -20,7 +20,7 @@ from typing import Any, Callable
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
-from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import settings_problems
+from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent_rules import settings_problems
 from ansible_collections.keel.ssm.plugins.module_utils.host.ufw_rules import desired_rules
 
 AUDITD_SIZE = re.compile(r"^[0-9]+%?$")

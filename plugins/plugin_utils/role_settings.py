@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -29,7 +30,7 @@ PARAMETER_STORE_ROLES = ("auditd", "pam", "ufw", "ssm_agent")
 DOC_MARKUP = re.compile(r"\b([COVIB])\(([^()]*)\)")
 
 
-def description_text(spec, code="{}"):
+def description_text(spec: Mapping[str, Any], code: str = "{}") -> str:
     """A spec's description as one line, doc markup rendered (`code` formats C/O/V)."""
     text = spec.get("description", "")
     if isinstance(text, list):
@@ -38,7 +39,7 @@ def description_text(spec, code="{}"):
     return DOC_MARKUP.sub(lambda m: code.format(m.group(2)) if m.group(1) in "COV" else m.group(2), text)
 
 
-def role_options(role, roles_dir=ROLES_DIR):
+def role_options(role: str, roles_dir: str = ROLES_DIR) -> dict[str, Any]:
     """The `main` entry point's options of a role, as a dict of name -> spec."""
     spec_file = os.path.join(roles_dir, role, "meta", "argument_specs.yml")
     try:
@@ -94,7 +95,7 @@ SCALARS = {
 }
 
 
-def convert_setting(value, spec, where):
+def convert_setting(value: Any, spec: Mapping[str, Any], where: str) -> Any:
     """Convert a Parameter Store value (a string; StringList is comma-separated) to the
     type the argument spec declares. `where` (the parameter name) prefixes every error."""
     kind = spec.get("type", "str")
@@ -130,7 +131,9 @@ def convert_setting(value, spec, where):
     return converted
 
 
-def settings_from_parameters(parameters, path, roles, roles_dir=ROLES_DIR, prefix="keel"):
+def settings_from_parameters(
+    parameters: Mapping[str, Any], path: str, roles: Iterable[str], roles_dir: str = ROLES_DIR, prefix: str = "keel"
+) -> dict[str, Any]:
     """Map {'<path>/<role>/<setting>': value} to {'keel_<role>_<setting>': typed value}.
 
     Every parameter under path must name a known role and one of its declared settings.

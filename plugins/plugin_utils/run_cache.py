@@ -30,10 +30,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any, Callable, Iterable
 
 from ansible_collections.keel.ssm.plugins.plugin_utils import cache_broker
 from ansible_collections.keel.ssm.plugins.plugin_utils.cache_keys import is_stale
-from ansible_collections.keel.ssm.plugins.plugin_utils.cache_store import Store
+from ansible_collections.keel.ssm.plugins.plugin_utils.cache_store import Claim, Store
 
 BROKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(cache_broker.__file__)), "cache_broker.py")
 CONNECT_TIMEOUT = 2.0
@@ -51,7 +52,7 @@ class BrokerUnavailable(Exception):
 
 
 # -- where the run is and where its broker lives ------------------------------------------
-def run_process():
+def run_process() -> tuple[int, str]:
     """(pid, start) of the process that owns this run."""
     pid = os.getpid()
     current = multiprocessing.current_process()
@@ -65,7 +66,7 @@ def run_process():
     return pid, cache_broker.process_start(pid)
 
 
-def private_dir():
+def private_dir() -> str:
     """This user's 0700 directory for broker sockets; raises BrokerUnavailable when it
     is not safe (wrong owner, group/other access, a symlink)."""
     uid = os.getuid()
@@ -91,7 +92,7 @@ def private_dir():
     raise BrokerUnavailable("; ".join(problems))
 
 
-def socket_path(scope_dir, run=None, ttl=False):
+def socket_path(scope_dir: str, run: tuple[int, str] | None = None, ttl: bool = False) -> str:
     name = TTL_SOCKET if ttl else "run-{}-{}.sock".format(*run)
     path = os.path.join(scope_dir, name)
     if len(path.encode()) > MAX_SOCKET_PATH:
@@ -99,7 +100,7 @@ def socket_path(scope_dir, run=None, ttl=False):
     return path
 
 
-def sweep_stale(scope_dir):
+def sweep_stale(scope_dir: str) -> None:
     """Remove sockets and locks left by runs that are gone (a broker killed -9)."""
     for path in glob.glob(os.path.join(scope_dir, "run-*-*.*")):
         base = os.path.basename(path).rsplit(".", 1)[0]
@@ -113,7 +114,7 @@ def sweep_stale(scope_dir):
 
 # -- talking to a broker ---------------------------------------------------------------------
 class BrokerConnection:
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(CONNECT_TIMEOUT)
@@ -123,7 +124,7 @@ class BrokerConnection:
             self.sock.close()
             raise BrokerUnavailable(f"{path}: {exc.strerror or exc}") from None
 
-    def request(self, message, timeout=REQUEST_TIMEOUT):
+    def request(self, message: dict[str, Any], timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
         try:
             self.sock.settimeout(timeout)
             cache_broker.send_message(self.sock, message)
@@ -134,11 +135,11 @@ class BrokerConnection:
             raise BrokerUnavailable(f"{self.path}: {(reply or {}).get('error', 'connection closed')}")
         return reply
 
-    def close(self):
+    def close(self) -> None:
         self.sock.close()
 
 
-def start_broker(path, watch, extra_args=()):
+def start_broker(path: str, watch: tuple[int, str] | None, extra_args: Iterable[str] = ()) -> None:
     """Start the broker script detached (its own session, no inherited descriptors but
     the readiness pipe) and wait until it listens on path."""
     read_fd, write_fd = os.pipe()
@@ -174,7 +175,7 @@ def start_broker(path, watch, extra_args=()):
         raise BrokerUnavailable(f"the cache broker did not start: {answer or 'it exited'}")
 
 
-def connect(ttl=False):
+def connect(ttl: bool = False) -> BrokerConnection:
     """A connection to this run's broker (or the user's TTL broker), started if needed."""
     scope_dir = private_dir()
     run = None if ttl else run_process()
@@ -214,46 +215,46 @@ class LocalBackend:
 
     OWNER = "local"
 
-    def __init__(self, store):
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.where = f"process {os.getpid()}"
 
-    def claim(self, keys):
+    def claim(self, keys: list[str]) -> Claim:
         return self.store.claim(keys, self.OWNER)
 
-    def wait(self, keys, timeout):
+    def wait(self, keys: list[str], timeout: float) -> Claim:
         return self.store.wait(keys, self.OWNER, timeout)
 
-    def put(self, outcomes, ttl):
+    def put(self, outcomes: dict[str, Any], ttl: float | None) -> None:
         self.store.put(self.OWNER, outcomes, ttl)
 
-    def fail(self, keys, outcome):
+    def fail(self, keys: list[str], outcome: Any) -> None:
         self.store.fail(self.OWNER, keys, outcome)
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
 class BrokerBackend:
-    def __init__(self, connection):
+    def __init__(self, connection: BrokerConnection) -> None:
         self.connection = connection
         self.where = connection.path
 
-    def claim(self, keys):
+    def claim(self, keys: list[str]) -> Claim:
         reply = self.connection.request({"op": "claim", "keys": keys})
         return reply["hits"], reply["lead"], reply["pending"]
 
-    def wait(self, keys, timeout):
+    def wait(self, keys: list[str], timeout: float) -> Claim:
         reply = self.connection.request({"op": "wait", "keys": keys, "timeout": timeout}, timeout=timeout + 10)
         return reply["hits"], reply["lead"], reply["pending"]
 
-    def put(self, outcomes, ttl):
+    def put(self, outcomes: dict[str, Any], ttl: float | None) -> None:
         self.connection.request({"op": "put", "outcomes": outcomes, "ttl": ttl})
 
-    def fail(self, keys, outcome):
+    def fail(self, keys: list[str], outcome: Any) -> None:
         self.connection.request({"op": "fail", "keys": keys, "outcome": outcome})
 
-    def close(self):
+    def close(self) -> None:
         self.connection.close()
 
 
@@ -261,7 +262,7 @@ _LOCAL_STORE = Store()
 
 
 class CacheStats:
-    def __init__(self, where):
+    def __init__(self, where: str) -> None:
         self.where = where
         self.hits = 0
         self.fetched = 0
@@ -303,7 +304,12 @@ def _resolve(backend, keys, fetch, failure, ttl, stats, results):
             lead = []
 
 
-def get_many(keys, fetch, failure, ttl=None):
+def get_many(
+    keys: list[str],
+    fetch: Callable[[list[str]], dict[str, Any]],
+    failure: Callable[[BaseException], Any],
+    ttl: float | None = None,
+) -> tuple[dict[str, Any], CacheStats]:
     """Outcomes for keys: {key: outcome}, and CacheStats.
 
     fetch(keys) -> {key: outcome} for every key it was given (raises on failure);
@@ -332,7 +338,7 @@ def get_many(keys, fetch, failure, ttl=None):
 
 
 # -- writes make cached answers stale ---------------------------------------------------------
-def invalidate(names=(), subtrees=()):
+def invalidate(names: Iterable[str] = (), subtrees: Iterable[str] = ()) -> int:
     """Forget what this run's cache (and the user's TTL cache) holds for parameters that
     were just written or deleted: `names` exactly, or everything under `subtrees`. Every
     host and fork of the run reads through the same broker, so all of them see the write.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from typing import Any, Mapping
 
 from ansible.module_utils.basic import env_fallback
 
@@ -73,7 +74,7 @@ AWS_MUTUALLY_EXCLUSIVE = [["profile", "access_key"], ["profile", "secret_key"], 
 CONNECTION_KEYS = tuple(AWS_ARGUMENT_SPEC)
 
 
-def connection_params(options):
+def connection_params(options: Mapping[str, Any]) -> dict[str, Any]:
     """Pick and check the connection options out of a module's or plugin's options."""
     params = {key: options.get(key) for key in CONNECTION_KEYS}
     if params["retry_mode"] is None:
@@ -94,7 +95,7 @@ def connection_params(options):
     return params
 
 
-def connection_identity(params):
+def connection_identity(params: Mapping[str, Any]) -> str:
     """A stable, non-reversible key for "the same account, region and endpoint"."""
     material = "\0".join(
         str(params.get(key) or "") for key in CONNECTION_KEYS if key not in ("retry_mode", "max_attempts")
@@ -102,7 +103,7 @@ def connection_identity(params):
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
-def client_config(params, service="ssm"):
+def client_config(params: Mapping[str, Any], service: str = "ssm") -> Any:
     """botocore's own retry modes (which retry ThrottlingException), with bounds."""
     import botocore.config
 
@@ -119,7 +120,7 @@ def client_config(params, service="ssm"):
     )
 
 
-def aws_client(params, service="ssm"):
+def aws_client(params: Mapping[str, Any], service: str = "ssm") -> Any:
     """A boto3 client for `service` built from checked connection params."""
     import boto3.session
 

@@ -11,6 +11,7 @@ call) or errors.KeelAWSError (AWS said no).
 from __future__ import annotations
 
 import unicodedata
+from typing import Any, Callable, Iterable, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError, aws_call
 
@@ -27,7 +28,7 @@ def _allowed(char):
     return char in TAG_PUNCTUATION or unicodedata.category(char)[0] in ("L", "Z", "N")
 
 
-def check_tags(tags, field="tags"):
+def check_tags(tags: Any, field: str = "tags") -> dict[str, str] | None:
     """Validate a {key: value} mapping; returns it with values as strings.
 
     Values may be given as numbers or booleans in YAML; they are stored as text."""
@@ -70,17 +71,19 @@ def check_tags(tags, field="tags"):
     return checked
 
 
-def tag_list(tags):
+def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     """{key: value} -> [{'Key': key, 'Value': value}] in key order (stable requests)."""
     return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
 
 
-def tag_dict(tags):
+def tag_dict(tags: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
     """[{'Key': .., 'Value': ..}] (as AWS returns them) -> {key: value}."""
     return {tag["Key"]: tag.get("Value", "") for tag in tags or []}
 
 
-def compare_tags(current, desired, purge=True):
+def compare_tags(
+    current: Mapping[str, str] | None, desired: Mapping[str, str] | None, purge: bool = True
+) -> tuple[dict[str, str], list[str]]:
     """What to change to go from current to desired.
 
     Returns (to_set, to_remove): to_set maps keys to add or change to their value,
@@ -94,7 +97,9 @@ def compare_tags(current, desired, purge=True):
     return to_set, to_remove
 
 
-def merged_tags(current, desired, purge=True):
+def merged_tags(
+    current: Mapping[str, str] | None, desired: Mapping[str, str] | None, purge: bool = True
+) -> dict[str, str]:
     """The tags a resource will carry after reconciliation (for check mode and results)."""
     to_set, to_remove = compare_tags(current, desired, purge)
     result = {key: value for key, value in (current or {}).items() if key not in to_remove}
@@ -102,7 +107,14 @@ def merged_tags(current, desired, purge=True):
     return result
 
 
-def apply_tag_changes(client, resource_type, resource_id, to_set, to_remove, on_call=None):
+def apply_tag_changes(
+    client: Any,
+    resource_type: str,
+    resource_id: str,
+    to_set: Mapping[str, str],
+    to_remove: list[str],
+    on_call: Callable[[str, int], None] | None = None,
+) -> None:
     """RemoveTagsFromResource then AddTagsToResource, each only when needed."""
     if to_remove:
         if on_call:
@@ -116,7 +128,15 @@ def apply_tag_changes(client, resource_type, resource_id, to_set, to_remove, on_
             client.add_tags_to_resource(ResourceType=resource_type, ResourceId=resource_id, Tags=tag_list(to_set))
 
 
-def reconcile_tags(client, resource_type, resource_id, current, desired, purge=True, check_mode=False):
+def reconcile_tags(
+    client: Any,
+    resource_type: str,
+    resource_id: str,
+    current: Mapping[str, str] | None,
+    desired: Mapping[str, str] | None,
+    purge: bool = True,
+    check_mode: bool = False,
+) -> bool:
     """Bring an SSM resource's tags to `desired` (None: untouched). Returns True when
     something was (or, in check mode, would be) changed."""
     to_set, to_remove = compare_tags(current, desired, purge)
@@ -125,7 +145,9 @@ def reconcile_tags(client, resource_type, resource_id, current, desired, purge=T
     return bool(to_set or to_remove)
 
 
-def list_tags(client, resource_type, resource_id, on_call=None):
+def list_tags(
+    client: Any, resource_type: str, resource_id: str, on_call: Callable[[str, int], None] | None = None
+) -> dict[str, str]:
     """Current tags of an SSM resource as {key: value}."""
     if on_call:
         on_call("ListTagsForResource", 1)

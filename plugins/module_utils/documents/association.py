@@ -12,6 +12,7 @@ are repeated here because botocore validates types and required fields, not patt
 from __future__ import annotations
 
 import re
+from typing import Any, Iterable, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.diff import mask_values
 from ansible_collections.keel.ssm.plugins.module_utils.documents.schedule import check_schedule, schedule_kind
@@ -72,13 +73,13 @@ LIST_PAGE = 50  # ListAssociations: MaxResults at most 50
 
 
 # -- rules -----------------------------------------------------------------------------
-def check_association_name(name, field="association_name"):
+def check_association_name(name: Any, field: str = "association_name") -> str:
     if not isinstance(name, str) or not ASSOCIATION_NAME.match(name):
         raise KeelRuleError(f"{field} {name!r}: must be 3 to 128 characters of letters, digits and _ - .")
     return name
 
 
-def check_document_reference(name, field="document_name"):
+def check_document_reference(name: Any, field: str = "document_name") -> str:
     if not isinstance(name, str) or not DOCUMENT_REFERENCE.match(name):
         raise KeelRuleError(
             f"{field} {name!r}: must be a document name or ARN of 3 to 128 letters, digits and _ - . : /"
@@ -86,7 +87,7 @@ def check_document_reference(name, field="document_name"):
     return name
 
 
-def check_document_version(version, field="document_version"):
+def check_document_version(version: Any, field: str = "document_version") -> str | None:
     if version is None:
         return None
     text = str(version).strip()
@@ -95,7 +96,7 @@ def check_document_version(version, field="document_version"):
     return text
 
 
-def check_rate_field(value, pattern, field, example):
+def check_rate_field(value: Any, pattern: re.Pattern[str], field: str, example: str) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
@@ -104,7 +105,7 @@ def check_rate_field(value, pattern, field, example):
     return text
 
 
-def canonical_target_key(key, field="targets"):
+def canonical_target_key(key: Any, field: str = "targets") -> str:
     if not isinstance(key, str) or not key:
         raise KeelRuleError(f"{field}: every target needs a key")
     if len(key) > TARGET_KEY_MAX:
@@ -119,7 +120,7 @@ def canonical_target_key(key, field="targets"):
     )
 
 
-def check_targets(targets, field="targets"):
+def check_targets(targets: list[Mapping[str, Any]] | None, field: str = "targets") -> list[dict[str, Any]]:
     """[{key, values}] -> AWS Targets, keys in canonical case, values deduplicated."""
     if not targets:
         raise KeelRuleError(f"{field}: at least one target is required, e.g. key tag:Role")
@@ -164,7 +165,9 @@ def _parameter_values(name, value, field):
     return texts
 
 
-def check_parameters(parameters, secret_parameters=None):
+def check_parameters(
+    parameters: Mapping[str, Any] | None, secret_parameters: Mapping[str, Any] | None = None
+) -> dict[str, list[str]]:
     """Document parameters as AWS takes them ({name: [text, ...]}), secret ones merged in."""
     merged = {}
     secret_parameters = secret_parameters or {}
@@ -180,7 +183,7 @@ def check_parameters(parameters, secret_parameters=None):
     return merged
 
 
-def check_output_location(location, field="output_location"):
+def check_output_location(location: Mapping[str, Any] | None, field: str = "output_location") -> dict[str, Any] | None:
     if not location:
         return None
     bucket = location.get("bucket")
@@ -203,7 +206,7 @@ def check_output_location(location, field="output_location"):
     return {"S3Location": s3}
 
 
-def build_definition(params):
+def build_definition(params: Mapping[str, Any]) -> dict[str, Any]:
     """The complete desired definition, as CreateAssociation takes it (None fields left
     out, which AWS reads as its defaults). Every rule is checked here, before any call."""
     name = check_association_name(params["association_name"])
@@ -246,7 +249,7 @@ def _canonical_targets(targets):
     return sorted(canonical, key=lambda target: (target["Key"], target["Values"]))
 
 
-def comparable(definition):
+def comparable(definition: Mapping[str, Any] | None) -> dict[str, Any]:
     """A definition (desired, or an AssociationDescription) in one canonical shape:
     service defaults filled in, targets and their values order-insensitive."""
     definition = definition or {}
@@ -271,11 +274,11 @@ def comparable(definition):
     return shape
 
 
-def unmanaged_fields(description):
+def unmanaged_fields(description: Mapping[str, Any] | None) -> list[str]:
     return [key for key in UNMANAGED_FIELDS if (description or {}).get(key) not in (None, [], {})]
 
 
-def readable(definition, secret_names=()):
+def readable(definition: Mapping[str, Any], secret_names: Iterable[str] = ()) -> dict[str, Any]:
     """The comparable shape with snake_case keys for results and diffs; values of
     secret parameters are masked."""
     shape = comparable(definition)
@@ -307,7 +310,7 @@ def readable(definition, secret_names=()):
 
 
 # -- calls -------------------------------------------------------------------------------
-def find_association(client, name, secrets=()):
+def find_association(client: Any, name: str, secrets: Iterable[str] = ()) -> dict[str, Any] | None:
     """The AssociationDescription of the association named `name`, or None.
 
     ListAssociations (AssociationName filter, paginated) finds its id; exact-name
@@ -334,22 +337,26 @@ def find_association(client, name, secrets=()):
     return describe_association(client, matches[0]["AssociationId"], name, secrets)
 
 
-def describe_association(client, association_id, name=None, secrets=()):
+def describe_association(
+    client: Any, association_id: str, name: str | None = None, secrets: Iterable[str] = ()
+) -> dict[str, Any]:
     with aws_call("DescribeAssociation", name or association_id, secrets):
         return client.describe_association(AssociationId=association_id)["AssociationDescription"]
 
 
-def create_association(client, definition, secrets=()):
+def create_association(client: Any, definition: dict[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
     with aws_call("CreateAssociation", definition["AssociationName"], secrets):
         return client.create_association(**definition)["AssociationDescription"]
 
 
-def update_association(client, association_id, definition, secrets=()):
+def update_association(
+    client: Any, association_id: str, definition: dict[str, Any], secrets: Iterable[str] = ()
+) -> dict[str, Any]:
     """Send the complete definition: UpdateAssociation clears whatever is left out."""
     with aws_call("UpdateAssociation", definition["AssociationName"], secrets):
         return client.update_association(AssociationId=association_id, **definition)["AssociationDescription"]
 
 
-def delete_association(client, association_id, name=None, secrets=()):
+def delete_association(client: Any, association_id: str, name: str | None = None, secrets: Iterable[str] = ()) -> None:
     with aws_call("DeleteAssociation", name or association_id, secrets):
         client.delete_association(AssociationId=association_id)

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import time
+from typing import Any, Callable
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import (
     KeelAWSError,
@@ -69,7 +70,7 @@ WAIT_INTERVAL = 2
 
 
 # -- names and versions --------------------------------------------------------------
-def check_document_name(name, field="name"):
+def check_document_name(name: Any, field: str = "name") -> str:
     if not isinstance(name, str) or not DOCUMENT_NAME.match(name):
         raise KeelRuleError(
             f"{field} {name!r}: must be 3 to 128 characters of letters, digits and _ - . (CreateDocument rule)"
@@ -80,7 +81,7 @@ def check_document_name(name, field="name"):
     return name
 
 
-def check_version_name(version_name, field="version_name"):
+def check_version_name(version_name: Any, field: str = "version_name") -> str | None:
     if version_name is None:
         return None
     if not isinstance(version_name, str) or not VERSION_NAME.match(version_name):
@@ -88,7 +89,7 @@ def check_version_name(version_name, field="version_name"):
     return version_name
 
 
-def check_target_type(target_type, field="target_type"):
+def check_target_type(target_type: Any, field: str = "target_type") -> str | None:
     if target_type is None:
         return None
     if not isinstance(target_type, str) or len(target_type) > TARGET_TYPE_MAX or not TARGET_TYPE.match(target_type):
@@ -99,7 +100,7 @@ def check_target_type(target_type, field="target_type"):
     return target_type
 
 
-def check_default_version(value, field="default_version"):
+def check_default_version(value: Any, field: str = "default_version") -> str | int | None:
     """'latest' or a positive version number; returns 'latest' or an int."""
     if value is None:
         return None
@@ -120,7 +121,7 @@ def _yaml():
     return yaml
 
 
-def detect_format(text, path=None):
+def detect_format(text: str, path: str | None = None) -> str:
     """JSON when the file name says so or the text is a JSON object, else YAML."""
     if path:
         extension = os.path.splitext(path)[1].lower()
@@ -134,7 +135,7 @@ def detect_format(text, path=None):
         return "YAML"
 
 
-def parse_content(text, document_format, field="content"):
+def parse_content(text: str, document_format: str, field: str = "content") -> Any:
     """Parse document text in its format; TEXT documents stay text."""
     if document_format == "TEXT":
         return text
@@ -154,13 +155,15 @@ def parse_content(text, document_format, field="content"):
     return parsed
 
 
-def serialize_content(data, document_format):
+def serialize_content(data: Any, document_format: str) -> str:
     if document_format == "JSON":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return _yaml().safe_dump(data, default_flow_style=False, sort_keys=False, allow_unicode=True, width=1000)
 
 
-def load_content(path=None, content=None, document_format=None):
+def load_content(
+    path: str | None = None, content: Any = None, document_format: str | None = None
+) -> tuple[str, Any, str]:
     """Desired document from a file or inline content.
 
     Returns (text, parsed, document_format): text is sent to AWS as-is (so comments and
@@ -270,7 +273,7 @@ def _check_steps(steps, field="content.mainSteps"):
             raise KeelRuleError(f"{where}.inputs: must be a mapping")
 
 
-def validate_document(parsed, document_type, document_format):
+def validate_document(parsed: Any, document_type: str, document_format: str) -> None:
     """Check what AWS would otherwise reject after the fact. TEXT documents (change
     calendars) are opaque and only size-checked."""
     if document_format == "TEXT":
@@ -302,7 +305,7 @@ def validate_document(parsed, document_type, document_format):
             raise KeelRuleError("content.runtimeConfig: required for schema 1.2, a mapping of plugins")
 
 
-def content_matches(current_text, current_format, desired_parsed, desired_format):
+def content_matches(current_text: str, current_format: str | None, desired_parsed: Any, desired_format: str) -> bool:
     """Idempotence: compare parsed content, so layout, key order or YAML vs JSON alone
     never create a version."""
     if desired_format == "TEXT" or current_format == "TEXT":
@@ -315,7 +318,7 @@ def content_matches(current_text, current_format, desired_parsed, desired_format
 
 
 # -- calls -------------------------------------------------------------------------------
-def describe_document(client, name, version=None):
+def describe_document(client: Any, name: str, version: str | int | None = None) -> dict[str, Any] | None:
     """DocumentDescription of `version` ($LATEST, $DEFAULT or a number), or None when
     the document does not exist."""
     kwargs = {"Name": name}
@@ -326,7 +329,7 @@ def describe_document(client, name, version=None):
     return None  # no such document
 
 
-def get_document(client, name, version="$LATEST"):
+def get_document(client: Any, name: str, version: str | int = "$LATEST") -> dict[str, Any]:
     with aws_call("GetDocument", name):
         return client.get_document(Name=name, DocumentVersion=str(version))
 
@@ -356,7 +359,16 @@ def _write(call, operation, name, **kwargs):
         raise KeelAWSError("invalid", message, code=error.code, operation=operation) from None
 
 
-def create_document(client, name, text, document_type, document_format, target_type=None, version_name=None, tags=None):
+def create_document(
+    client: Any,
+    name: str,
+    text: str,
+    document_type: str,
+    document_format: str,
+    target_type: str | None = None,
+    version_name: str | None = None,
+    tags: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     kwargs = {"Name": name, "Content": text, "DocumentType": document_type, "DocumentFormat": document_format}
     if target_type:
         kwargs["TargetType"] = target_type
@@ -367,7 +379,14 @@ def create_document(client, name, text, document_type, document_format, target_t
     return _write(client.create_document, "CreateDocument", name, **kwargs)["DocumentDescription"]
 
 
-def update_document(client, name, text, document_format, target_type=None, version_name=None):
+def update_document(
+    client: Any,
+    name: str,
+    text: str,
+    document_format: str,
+    target_type: str | None = None,
+    version_name: str | None = None,
+) -> dict[str, Any]:
     """A new version from text, based on $LATEST (AWS requires the latest as base)."""
     kwargs = {"Name": name, "Content": text, "DocumentFormat": document_format, "DocumentVersion": "$LATEST"}
     if target_type:
@@ -377,7 +396,7 @@ def update_document(client, name, text, document_format, target_type=None, versi
     return _write(client.update_document, "UpdateDocument", name, **kwargs)["DocumentDescription"]
 
 
-def set_default_version(client, name, version):
+def set_default_version(client: Any, name: str, version: str | int) -> dict[str, Any]:
     return _write(
         client.update_document_default_version,
         "UpdateDocumentDefaultVersion",
@@ -387,11 +406,17 @@ def set_default_version(client, name, version):
     )["Description"]
 
 
-def delete_document(client, name):
+def delete_document(client: Any, name: str) -> None:
     _write(client.delete_document, "DeleteDocument", name, Name=name)
 
 
-def wait_until_active(client, description, timeout=WAIT_SECONDS, interval=WAIT_INTERVAL, sleep=time.sleep):
+def wait_until_active(
+    client: Any,
+    description: dict[str, Any],
+    timeout: float = WAIT_SECONDS,
+    interval: float = WAIT_INTERVAL,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """Poll a freshly written version until AWS has validated it (Active) or refused it
     (Failed: StatusInformation says why). Returns the final description."""
     name, version = description["Name"], description.get("DocumentVersion")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
@@ -46,14 +47,14 @@ FIELDS = (
 )
 
 
-def schedule_kind(expression):
+def schedule_kind(expression: str | None) -> str | None:
     """'rate', 'cron' or 'at' for a checked expression (None for no schedule)."""
     if expression is None:
         return None
     return expression.split("(", 1)[0]
 
 
-def check_schedule(expression, field="schedule"):
+def check_schedule(expression: Any, field: str = "schedule") -> str | None:
     """Validate an association schedule; returns it unchanged."""
     if expression is None:
         return None

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 
-def read_text(path):
+def read_text(path: str) -> str | None:
     """The file's text, or None when it does not exist (a missing file is a state, not an error)."""
     try:
         with open(path, encoding="utf-8") as handle:

@@ -2,14 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Input rules of the keel.ssm.ssm_agent role and its modules, in one place.
 
-The role checks every setting through the keel.ssm.ssm_agent_problems filter before it
-changes anything; the modules reuse the same rules for their own options. Messages name
+The role checks every setting through plugin_utils/role_rules.py (the way every role
+checks its settings) before it changes anything; the modules reuse the same rules for
+their own options. Messages name
 the variable and the rule; they never contain the activation code.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
 
 PREFIX = "keel_ssm_agent_"
 # Activation id and code limits come from the SSM service model (CreateActivation output).
@@ -26,12 +28,14 @@ NO_PROXY_ENTRY = re.compile(r"^[^\s,\"'\\]+$")
 ARMORED_KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
 
 
-def normalize_fingerprint(text):
+def normalize_fingerprint(text: Any) -> str:
     """'8108 A07A ...' or '8108a07a...' -> '8108A07A...' (unchecked)."""
     return re.sub(r"\s+", "", str(text or "")).upper()
 
 
-def activation_problems(code, activation_id, region, prefix=PREFIX):
+def activation_problems(
+    code: str | None, activation_id: str | None, region: str | None, prefix: str = PREFIX
+) -> list[str]:
     """Rules for a hybrid activation: both or neither, well-formed, with a region."""
     code = code or ""
     activation_id = activation_id or ""
@@ -142,7 +146,7 @@ def _config_problems(settings):
     return problems
 
 
-def settings_problems(settings):
+def settings_problems(settings: Mapping[str, Any]) -> list[str]:
     """Every rule the argument spec cannot express, for the role's settings by full name."""
     problems = _package_problems(settings) + _proxy_problems(settings) + _config_problems(settings)
     problems += [

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError
 from ansible_collections.keel.ssm.plugins.module_utils.host.files import read_text
 from ansible_collections.keel.ssm.plugins.module_utils.host.ufw_rules import (
     FAMILIES,
+    Op,
     Rule,
+    Rules,
     missing_management,
     next_rule_op,
 )
@@ -55,7 +57,7 @@ PACKAGE_DEFAULTS = {
 }
 
 
-def parse_tuple(line):
+def parse_tuple(line: str) -> Rule | None:
     """A Rule from one `### tuple ###` line, or None for any other line (as ufw reads it)."""
     line = line.strip()
     if not line.startswith(TUPLE_PREFIX):
@@ -82,7 +84,7 @@ def parse_tuple(line):
     )
 
 
-def parse_rules(text):
+def parse_rules(text: str) -> list[Rule]:
     rules = []
     for line in text.splitlines():
         rule = parse_tuple(line)
@@ -91,7 +93,7 @@ def parse_rules(text):
     return rules
 
 
-def parse_key_values(text):
+def parse_key_values(text: str) -> dict[str, str]:
     """KEY=value lines of /etc/default/ufw or /etc/ufw/ufw.conf (quotes removed)."""
     values = {}
     for line in text.splitlines():
@@ -103,7 +105,7 @@ def parse_key_values(text):
     return values
 
 
-def set_key_value(text, key, value):
+def set_key_value(text: str, key: str, value: str) -> str:
     """Return text with KEY=value set: the first assignment replaced, or a line appended."""
     lines = text.splitlines(True)
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
@@ -127,7 +129,7 @@ def _app_tuple(rule):
     return (first, rule.dst, third, rule.src, rule.direction)
 
 
-def apply_op(current, op):
+def apply_op(current: Rules, op: Op) -> Rules:
     """The rules after `op`, as ufw would store them."""
     result = {family: list(rules) for family, rules in current.items()}
     rules = result[op.family]
@@ -146,7 +148,7 @@ def apply_op(current, op):
     return result
 
 
-def ufw_number(current, family, index):
+def ufw_number(current: Rules, family: str, index: int) -> int:
     """The number `ufw status numbered` shows for a stored rule (v4 first, then v6;
     the tuples of one application rule share one number)."""
     seen = set()
@@ -170,7 +172,7 @@ def _count_numbers(rules):
     return len({_app_tuple(rule) or ("plain", index) for index, rule in enumerate(rules)})
 
 
-def rule_argv(rule):
+def rule_argv(rule: Rule) -> list[str]:
     """ufw arguments that create `rule` (one family: the addresses are explicit)."""
     direction, _sep, interface = rule.direction.partition("_")
     argv = [rule.action, direction]
@@ -189,7 +191,7 @@ def rule_argv(rule):
     return argv
 
 
-def op_argv(current, op):
+def op_argv(current: Rules, op: Op) -> list[str]:
     """ufw arguments for one planned step, numbered against `current`."""
     if op.kind == "delete":
         return ["--force", "delete", str(ufw_number(current, op.family, op.index))]
@@ -201,7 +203,7 @@ def op_argv(current, op):
     return ["insert", str(offset + op.index + 1), *rule_argv(op.rule)]
 
 
-def render_state(state):
+def render_state(state: Mapping[str, Any]) -> str:
     """A readable text of a firewall state, for --diff."""
     lines = [
         f"enabled: {'yes' if state['enabled'] else 'no'}",
@@ -221,14 +223,16 @@ def _read(path):
     return read_text(path) or ""  # ufw's parsers read a missing file as an empty one
 
 
-def read_files(root="/"):
+def read_files(root: str = "/") -> dict[str, str]:
     """The texts of ufw's configuration and rule files under root, by their path."""
     return {
         path: _read(os.path.join(root, path.lstrip("/"))) for path in (DEFAULTS_FILE, CONF_FILE, *RULES_FILES.values())
     }
 
 
-def state_from_files(files, families, running):
+def state_from_files(
+    files: Mapping[str, str], families: Callable[[bool], tuple[str, ...]], running: bool
+) -> dict[str, Any]:
     """ufw's state as its files say (the rules of `families` only; `running`: its chains
     are loaded)."""
     defaults = parse_key_values(files.get(DEFAULTS_FILE, ""))
@@ -264,7 +268,7 @@ class Ufw:
         self.state = self.read_state() if self.installed else self._package_defaults()
 
     # --- reading ---------------------------------------------------------------------
-    def families(self, ipv6):
+    def families(self, ipv6: bool) -> tuple[str, ...]:
         return FAMILIES if ipv6 and self.ipv6_kernel else ("v4",)
 
     def _package_defaults(self):
@@ -282,11 +286,11 @@ class Ufw:
         rc, _out, _err = self.module.run_command([iptables, "-n", "-L", "ufw-user-input"])
         return rc == 0
 
-    def read_state(self):
+    def read_state(self) -> dict[str, Any]:
         return state_from_files(read_files(), self.families, self._running())
 
     @property
-    def active(self):
+    def active(self) -> bool:
         return self.state["enabled"] and self.state["running"]
 
     # --- doing -----------------------------------------------------------------------
@@ -299,7 +303,7 @@ class Ufw:
             raise KeelHostError(f"'ufw {' '.join(argv)}' failed (rc {rc}): {(err or out).strip()}")
         return out
 
-    def guard(self, what):
+    def guard(self, what: str) -> None:
         """Refuse `what` (enabling, or restarting an active firewall) unless every management
         rule is in ufw's rule store. A real run re-reads the store for this."""
         rules = self.state["rules"] if self.check else self._read_rules(self.state["ipv6"])
@@ -317,46 +321,46 @@ class Ufw:
             os.chmod(path, 0o644)
             self.module.atomic_move(path, DEFAULTS_FILE)
 
-    def set_ipv6(self, value):
+    def set_ipv6(self, value: bool) -> None:
         self._set_default("IPV6", "yes" if value else "no")
         self.state["ipv6"] = value
         # Reading is harmless in check mode too: the family that appears starts from its file.
         self.state["rules"] = self._read_rules(value) if self.installed else self._package_defaults()["rules"]
 
-    def set_sysctl_file(self, value):
+    def set_sysctl_file(self, value: str) -> None:
         self._set_default("IPT_SYSCTL", value)
         self.state["sysctl_file"] = value
         # ufw applies the file when it starts; an emptied setting has nothing to apply, and
         # a restart drops new connections for an instant, so only a new file needs one.
         self.restarted = self.restarted and not value
 
-    def reload(self):
+    def reload(self) -> None:
         self.guard("reload ufw")
         self._ufw(["reload"])
         self.restarted = True
 
-    def enable(self):
+    def enable(self) -> None:
         self.guard("enable ufw")
         self._ufw(["--force", "enable"])
         self.state["enabled"] = self.state["running"] = True
         self.restarted = True
 
-    def disable(self):
+    def disable(self) -> None:
         self._ufw(["disable"])
         self.state["enabled"] = self.state["running"] = False
 
-    def set_policy(self, direction, policy):
+    def set_policy(self, direction: str, policy: str) -> None:
         if self.active:
             self.guard(f"set the {direction} policy of the active firewall (ufw restarts it to do so)")
         self._ufw(["default", policy, direction])
         self.state[direction] = policy
         self.restarted = self.restarted or self.active
 
-    def set_logging(self, level):
+    def set_logging(self, level: str) -> None:
         self._ufw(["logging", level])
         self.state["logging"] = level
 
-    def reconcile_rules(self, purge):
+    def reconcile_rules(self, purge: bool) -> None:
         # Each step changes one rule; a correct plan never reaches this bound.
         sizes = sum(len(rules) for rules in self.state["rules"].values()) + sum(len(r) for r in self.desired.values())
         for _attempt in range(4 * sizes + 8):
@@ -374,7 +378,7 @@ class Ufw:
             self.state["rules"] = expected
         raise KeelHostError("the rule plan did not converge (please report this as a bug)")
 
-    def snapshot(self):
+    def snapshot(self) -> dict[str, Any]:
         return {
             "enabled": self.active,
             "ipv6": self.state["ipv6"],

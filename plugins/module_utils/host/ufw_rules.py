@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import namedtuple
+from typing import Any, Dict, List, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelHostError, KeelRuleError
 
@@ -43,7 +44,7 @@ class Rule(_RuleBase):
     __slots__ = ()
 
     @property
-    def key(self):
+    def key(self) -> tuple[Any, ...]:
         # What ufw's UFWRule.match compares: two rules with the same key cannot coexist,
         # adding one updates the other in place (action, log type and comment).
         return (
@@ -59,15 +60,15 @@ class Rule(_RuleBase):
         )
 
     @property
-    def ours(self):
+    def ours(self) -> bool:
         return self.comment == MARKER or self.comment.startswith(MARKER + ":")
 
     @property
-    def is_bridge(self):
+    def is_bridge(self) -> bool:
         return self.comment == COMMENTS["bridge"]
 
     @property
-    def bridgeable(self):
+    def bridgeable(self) -> bool:
         return (
             self.action in ("allow", "limit")
             and self.proto in PROTOCOLS
@@ -76,18 +77,18 @@ class Rule(_RuleBase):
             and not self.forward
         )
 
-    def bridge(self):
+    def bridge(self) -> Rule:
         return self._replace(action="allow", sport=BRIDGE_SPORT, comment=COMMENTS["bridge"], log="")
 
-    def bridged_key(self):
+    def bridged_key(self) -> tuple[Any, ...]:
         """For a bridge: the key of the rule it stands in for."""
         return self._replace(sport="any").key
 
-    def same(self, other):
+    def same(self, other: Rule) -> bool:
         """Identical as ufw stores it: key, action, log type and comment."""
         return self == other
 
-    def describe(self):
+    def describe(self) -> str:
         parts = [self.action + (f" log-{self.log}" if self.log else ""), self.direction.replace("_", " on ")]
         if self.forward:
             parts.insert(0, "route")
@@ -101,11 +102,22 @@ class Rule(_RuleBase):
         return " ".join(parts)
 
 
-def make_rule(action, direction="in", proto="any", dport="any", src="0.0.0.0/0", dst="0.0.0.0/0", comment=""):
+Rules = Dict[str, List[Rule]]  # address family ("v4", "v6") -> rules in ufw's order
+
+
+def make_rule(
+    action: str,
+    direction: str = "in",
+    proto: str = "any",
+    dport: str = "any",
+    src: str = "0.0.0.0/0",
+    dst: str = "0.0.0.0/0",
+    comment: str = "",
+) -> Rule:
     return Rule(action, proto, dport, dst, "any", src, direction, "-", "-", False, comment, "")
 
 
-def parse_address(text, field):
+def parse_address(text: Any, field: str) -> tuple[str | None, str | None]:
     """(family, ufw's normal form) for an address or network; (None, None) for `any`."""
     text = str(text).strip()
     if text.lower() == "any":
@@ -124,7 +136,7 @@ def parse_address(text, field):
     return family, network.with_prefixlen
 
 
-def parse_port_spec(text, field, word=None, single=False):
+def parse_port_spec(text: Any, field: str, word: str | None = None, single: bool = False) -> tuple[str, str, str]:
     """`PORT[:PORT]/PROTO [<word> ADDRESS]` -> (ports, proto, address text or 'any')."""
     spec = " ".join(str(text).split())
     match = PORT_SPEC.match(spec)
@@ -152,7 +164,7 @@ def _families_for(address_family, families, field, text):
     return [address_family]
 
 
-def desired_rules(settings, prefix=""):
+def desired_rules(settings: Mapping[str, Any], prefix: str = "") -> Rules:
     """The rules the role owns, per family, in the order they must appear at the top.
 
     settings: management_port, management_sources, management_limit, loopback,
@@ -214,13 +226,13 @@ def desired_rules(settings, prefix=""):
     return rules
 
 
-def management_rules(desired):
+def management_rules(desired: Rules) -> Rules:
     return {
         family: [rule for rule in rules if rule.comment == COMMENTS["management"]] for family, rules in desired.items()
     }
 
 
-def missing_management(current, desired):
+def missing_management(current: Mapping[str, list[Rule]], desired: Rules) -> list[str]:
     """Desired management rules that are not stored exactly so (empty when it is safe to close the door)."""
     wanted = management_rules(desired)
     if not any(wanted.values()):
@@ -284,7 +296,7 @@ def _ensure_block(family, current, wanted, active, purge):
     return None
 
 
-def next_rule_op(current, desired, active, purge):
+def next_rule_op(current: Rules, desired: Rules, active: bool, purge: bool) -> Op | None:
     """The next step from `current` towards `desired` (dicts family -> list of Rule), or None.
 
     Stage A makes every management rule exist, in every family, before anything else

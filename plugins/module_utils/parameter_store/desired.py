@@ -10,6 +10,8 @@ existing parameter keeps what it has.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Mapping
+
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import check_tags
@@ -24,6 +26,9 @@ from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules imp
     check_static,
     value_size,
 )
+
+if TYPE_CHECKING:  # for annotations only (some of these would import in a circle)
+    from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import CurrentParameter
 
 SPEC_OPTIONS = (
     "value",
@@ -48,7 +53,7 @@ class DesiredParameter:
     """One parameter as the task wants it. `where` locates it in messages: '' for the
     parameter module (options are named bare), 'parameters.<relative name>' in a tree."""
 
-    def __init__(self, name, where=""):
+    def __init__(self, name: str, where: str = "") -> None:
         self.name = name
         self.where = where
         self.value = None  # text as Parameter Store keeps it (a StringList joined by ',')
@@ -66,14 +71,14 @@ class DesiredParameter:
         self.labels = None
         self.purge_labels = False
 
-    def field(self, option):
+    def field(self, option: str) -> str:
         return f"{self.where}.{option}" if self.where else option
 
     @property
-    def name_field(self):
+    def name_field(self) -> str:
         return self.where or "name"
 
-    def effective_type(self, current):
+    def effective_type(self, current: CurrentParameter | None) -> str:
         """The type the parameter has after the task: as given, else as it is, else the
         default for new parameters (String; StringList for a list value)."""
         if self.type:
@@ -82,12 +87,12 @@ class DesiredParameter:
             return current.type
         return "StringList" if self.is_list else "String"
 
-    def effective_key_id(self, current):
+    def effective_key_id(self, current: CurrentParameter | None) -> str | None:
         if self.effective_type(current) != "SecureString":
             return None
         return self.key_id or self.default_key_id
 
-    def needs_metadata(self, current):
+    def needs_metadata(self, current: CurrentParameter | None) -> bool:
         """True when comparing with `current` needs what only DescribeParameters tells
         (description, key, tier, policies, pattern)."""
         managed = (self.description, self.key_id, self.tier, self.policies, self.allowed_pattern)
@@ -112,7 +117,7 @@ def _scalar_text(value, field):
     )
 
 
-def value_text(value, field="value"):
+def value_text(value: Any, field: str = "value") -> tuple[str | None, bool]:
     """A task's value as Parameter Store text, and whether it was a list (a StringList)."""
     if value is None:
         return None, False
@@ -153,7 +158,9 @@ def _bool_option(options, option, default, field):
         raise KeelRuleError(f"{field}: must be a boolean") from None
 
 
-def build_desired(name, options, where="", defaults=None):
+def build_desired(
+    name: str, options: Mapping[str, Any], where: str = "", defaults: Mapping[str, Any] | None = None
+) -> DesiredParameter:
     """Check and normalize one parameter's options; raises KeelRuleError."""
     defaults = defaults or {}
     desired = DesiredParameter(name, where)

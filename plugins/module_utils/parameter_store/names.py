@@ -9,6 +9,7 @@ so a bad name never reaches AWS and nothing is half-written.
 from __future__ import annotations
 
 import re
+from typing import Any, Iterable
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
@@ -24,7 +25,7 @@ LABELS_PER_VERSION = 10
 MAX_VERSION = 100_000_000
 
 
-def check_parameter_name(name, field="name", for_write=False):
+def check_parameter_name(name: Any, field: str = "name", for_write: bool = False) -> str:
     """Validate a parameter name; returns it unchanged."""
     if not isinstance(name, str) or name == "":
         raise KeelRuleError(f"{field}: must be a non-empty string")
@@ -50,7 +51,7 @@ def check_parameter_name(name, field="name", for_write=False):
     return name
 
 
-def check_parameter_path(path, field="path", for_write=False):
+def check_parameter_path(path: Any, field: str = "path", for_write: bool = False) -> str:
     """Validate a hierarchy root for by-path reads and tree writes; returns it without a
     trailing slash ('/' stays '/')."""
     if not isinstance(path, str) or not path.startswith("/"):
@@ -62,7 +63,7 @@ def check_parameter_path(path, field="path", for_write=False):
     return trimmed
 
 
-def check_label(label, field="labels"):
+def check_label(label: Any, field: str = "labels") -> str:
     if not isinstance(label, str) or not label:
         raise KeelRuleError(f"{field}: a label must be a non-empty string")
     if len(label) > LABEL_MAX_LENGTH:
@@ -76,7 +77,7 @@ def check_label(label, field="labels"):
     return label
 
 
-def check_labels(labels, field="labels"):
+def check_labels(labels: Iterable[Any] | None, field: str = "labels") -> list[str]:
     labels = list(labels or [])
     for label in labels:
         check_label(label, field=field)
@@ -85,7 +86,7 @@ def check_labels(labels, field="labels"):
     return labels
 
 
-def split_selector(term, field="term"):
+def split_selector(term: Any, field: str = "term") -> tuple[str, str | None]:
     """'name', 'name:12' or 'name:label' -> (name, selector or None).
 
     The selector is returned as AWS expects it after the name (':12' / ':label').

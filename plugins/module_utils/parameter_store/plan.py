@@ -10,6 +10,7 @@ memory with a constant-time comparison and appears in views only as a mask.
 from __future__ import annotations
 
 import hmac
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import compare_tags, merged_tags
 from ansible_collections.keel.ssm.plugins.module_utils.diff import absent, masked_pair
@@ -20,17 +21,21 @@ from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names imp
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import same_policies
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.rules import check_against_current
 
+if TYPE_CHECKING:  # for annotations only (some of these would import in a circle)
+    from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import DesiredParameter
+    from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import CurrentParameter
+
 # Options whose change needs a new version (PutParameter with Overwrite).
 PUT_FIELDS = ("value", "description", "key_id", "tier", "policies", "allowed_pattern", "data_type")
 
 
-def same_value(first, second):
+def same_value(first: str | None, second: str | None) -> bool:
     if first is None or second is None:
         return first is second
     return hmac.compare_digest(first.encode("utf-8"), second.encode("utf-8"))
 
 
-def normalize_key_id(key_id):
+def normalize_key_id(key_id: str | None) -> str:
     """Key and alias ARNs compare equal to the key ID / alias name they contain.
     (An alias and the key ID it points to cannot be matched without KMS; that costs
     one extra write, after which Parameter Store reports what was sent.)"""
@@ -45,7 +50,7 @@ def normalize_key_id(key_id):
 class ParameterChange:
     """What one task (or tree entry) does to one parameter."""
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
         self.action = "unchanged"  # create | update | unchanged
         self.differs = []  # options that differ, in PUT_FIELDS order, then tags, labels
@@ -59,11 +64,11 @@ class ParameterChange:
         self.after = None
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return self.action != "unchanged"
 
 
-def put_differences(desired, current):
+def put_differences(desired: DesiredParameter, current: CurrentParameter) -> list[str]:
     """Options whose difference needs a new version (PutParameter), for an existing parameter."""
     if not current.metadata_known and desired.needs_metadata(current):
         raise ValueError(f"metadata of {current.name} must be read before comparing")
@@ -140,7 +145,7 @@ def _views(desired, current, change):
     return before, after
 
 
-def plan_parameter(desired, current):
+def plan_parameter(desired: DesiredParameter, current: CurrentParameter | None) -> ParameterChange:
     """The change that makes `current` (None: absent) match `desired`. Raises
     KeelRuleError for what Parameter Store would refuse, before anything is written."""
     check_against_current(desired, current)
@@ -185,7 +190,7 @@ def plan_parameter(desired, current):
     return change
 
 
-def deletion_views(current):
+def deletion_views(current: CurrentParameter) -> tuple[dict[str, Any], dict[str, str]]:
     """Before/after of a parameter that is deleted (values are never shown)."""
     before = {"name": current.name, "state": "present", "type": current.type, "version": current.version}
     return before, absent(current.name)

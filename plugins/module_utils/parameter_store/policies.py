@@ -15,6 +15,7 @@ import ast
 import datetime
 import json
 import re
+from typing import Any, Iterable, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 
@@ -30,7 +31,7 @@ POLICIES_JSON_MAX = 4096
 TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
-def parse_timestamp(text, field):
+def parse_timestamp(text: Any, field: str) -> datetime.datetime:
     """ISO 8601 date-time -> aware datetime (UTC when no offset is given)."""
     match = TIMESTAMP.match(text) if isinstance(text, str) else None
     if not match:
@@ -97,7 +98,7 @@ def _check_policy(policy, field):
     return {"Type": kind, "Version": POLICY_VERSION, "Attributes": checked}
 
 
-def parse_policies(raw, field="policies"):
+def parse_policies(raw: Any, field: str = "policies") -> list[dict[str, Any]] | None:
     """Validate policies given as a list or JSON text; returns the normalized list
     (None when not managed, [] to remove all policies)."""
     if raw is None:
@@ -121,7 +122,7 @@ def parse_policies(raw, field="policies"):
     return policies
 
 
-def policies_json(policies):
+def policies_json(policies: list[dict[str, Any]]) -> str:
     """The Policies argument of PutParameter."""
     return json.dumps(policies, separators=(",", ":"), sort_keys=True)
 
@@ -136,7 +137,7 @@ def _policy_text(text):
         return ast.literal_eval(text)
 
 
-def policies_from_aws(inline_policies):
+def policies_from_aws(inline_policies: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     """Policies of a DescribeParameters/GetParameterHistory entry, as plain mappings."""
     return [_policy_text(entry.get("PolicyText")) for entry in inline_policies or []]
 
@@ -156,6 +157,6 @@ def _canonical(policy):
     return json.dumps({"Type": policy.get("Type"), "Attributes": attributes}, sort_keys=True)
 
 
-def same_policies(first, second):
+def same_policies(first: Iterable[Mapping[str, Any]] | None, second: Iterable[Mapping[str, Any]] | None) -> bool:
     """True when two policy lists mean the same (order and formatting ignored)."""
     return sorted(_canonical(p) for p in first or []) == sorted(_canonical(p) for p in second or [])

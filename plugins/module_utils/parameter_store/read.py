@@ -19,6 +19,8 @@ are never part of metadata() (what modules return).
 
 from __future__ import annotations
 
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_call
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import policies_from_aws
 
@@ -28,14 +30,16 @@ HISTORY_PAGE = 50  # GetParameterHistory: at most 50 versions per page
 DESCRIBE_NAMES = 50  # DescribeParameters: at most 50 values in one filter
 
 
-def chunks(items, size):
+def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     items = list(items)
     for start in range(0, len(items), size):
         end = start + size
         yield items[start:end]
 
 
-def get_parameters(client, names, decrypt=True, on_call=None):
+def get_parameters(
+    client: Any, names: Iterable[str], decrypt: bool = True, on_call: Callable[[str, int], None] | None = None
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Fetch names (each may carry a ':version' or ':label' selector) in batches of 10.
 
     Returns (found, invalid): found maps each requested string to its Parameter dict,
@@ -68,7 +72,13 @@ def get_parameters(client, names, decrypt=True, on_call=None):
     return found, invalid
 
 
-def get_parameters_by_path(client, path, recursive=True, decrypt=True, on_call=None):
+def get_parameters_by_path(
+    client: Any,
+    path: str,
+    recursive: bool = True,
+    decrypt: bool = True,
+    on_call: Callable[[str, int], None] | None = None,
+) -> list[dict[str, Any]]:
     """All parameters under path (paginated, 10 per page), as a list of Parameter dicts."""
     paginator = client.get_paginator("get_parameters_by_path")
     parameters = []
@@ -90,7 +100,9 @@ class CurrentParameter:
     """A parameter as read from Parameter Store. Fields not read yet are None and
     flagged (metadata_known, value_known; tags/labels None when not read)."""
 
-    def __init__(self, name, type_, version, data_type=None, last_modified=None):
+    def __init__(
+        self, name: str, type_: str, version: int | None, data_type: str | None = None, last_modified: Any = None
+    ) -> None:
         self.name = name
         self.type = type_
         self.version = version
@@ -109,7 +121,7 @@ class CurrentParameter:
         self.labels = None
 
     @classmethod
-    def from_parameter(cls, parameter, keep_value=True):
+    def from_parameter(cls, parameter: Mapping[str, Any], keep_value: bool = True) -> CurrentParameter:
         """From a GetParameter/GetParametersByPath entry (value decrypted)."""
         current = cls(
             parameter["Name"],
@@ -123,7 +135,7 @@ class CurrentParameter:
             current.value_known = current.value is not None
         return current
 
-    def set_metadata(self, entry):
+    def set_metadata(self, entry: Mapping[str, Any]) -> None:
         """From a DescribeParameters or GetParameterHistory entry (never its Value)."""
         self.description = entry.get("Description") or None
         self.key_id = entry.get("KeyId")
@@ -136,7 +148,7 @@ class CurrentParameter:
             self.last_modified = entry["LastModifiedDate"]
         self.metadata_known = True
 
-    def metadata(self):
+    def metadata(self) -> dict[str, Any]:
         """What a module may return about the parameter: everything but the value."""
         result = {"name": self.name, "type": self.type, "version": self.version, "data_type": self.data_type}
         if self.last_modified is not None:
@@ -176,7 +188,9 @@ def _history(client, name, on_call=None):
     return None  # the parameter does not exist
 
 
-def read_parameter(client, name, on_call=None):
+def read_parameter(
+    client: Any, name: str, on_call: Callable[[str, int], None] | None = None
+) -> CurrentParameter | None:
     """One parameter's type, metadata and current labels; its value too unless it is a
     SecureString (history without decryption only has the ciphertext)."""
     newest = _history(client, name, on_call)
@@ -191,7 +205,7 @@ def read_parameter(client, name, on_call=None):
     return current
 
 
-def read_value(client, name, on_call=None):
+def read_value(client: Any, name: str, on_call: Callable[[str, int], None] | None = None) -> tuple[str, int | None]:
     """The decrypted value (for String/StringList simply the value), for comparison only."""
     if on_call:
         on_call("GetParameter", 1)
@@ -200,7 +214,7 @@ def read_value(client, name, on_call=None):
     return response["Parameter"]["Value"], response["Parameter"].get("Version")
 
 
-def read_labels(client, current, on_call=None):
+def read_labels(client: Any, current: CurrentParameter, on_call: Callable[[str, int], None] | None = None) -> None:
     """Labels of the current version (GetParameterHistory, no decryption)."""
     newest = _history(client, current.name, on_call)
     current.labels = list(newest.get("Labels") or []) if newest else []
@@ -213,7 +227,9 @@ def read_labels(client, current, on_call=None):
         )
 
 
-def read_tree(client, path, keep_values_for=(), on_call=None):
+def read_tree(
+    client: Any, path: str, keep_values_for: Iterable[str] = (), on_call: Callable[[str, int], None] | None = None
+) -> dict[str, CurrentParameter]:
     """Every parameter under path (recursive), by name. Decrypted values are kept only
     for the names in keep_values_for (the ones the task compares)."""
     keep = set(keep_values_for)
@@ -224,7 +240,9 @@ def read_tree(client, path, keep_values_for=(), on_call=None):
     return tree
 
 
-def read_metadata(client, currents, on_call=None):
+def read_metadata(
+    client: Any, currents: Iterable[CurrentParameter], on_call: Callable[[str, int], None] | None = None
+) -> None:
     """Add DescribeParameters metadata to the given CurrentParameters, 50 names a call."""
     by_name = {current.name: current for current in currents}
     paginator = client.get_paginator("describe_parameters")

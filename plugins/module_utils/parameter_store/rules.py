@@ -17,8 +17,13 @@ the tier, size, policy, pattern or KMS rules; they are ours.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+
+if TYPE_CHECKING:  # for annotations only (some of these would import in a circle)
+    from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import DesiredParameter
+    from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import CurrentParameter
 
 TYPES = ("String", "StringList", "SecureString")
 TIERS = ("Standard", "Advanced", "Intelligent-Tiering")
@@ -34,7 +39,7 @@ AMI_ID = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 INTEGRATION_PREFIX = "/d9d01087-4a3f-49e0-b0b4-d568d7826553/ssm/integrations/webhook/"
 
 
-def value_size(text):
+def value_size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
@@ -64,7 +69,7 @@ def _data_type_combination(desired, type_):
         raise KeelRuleError(f"{field}: aws:ssm:integration needs type SecureString, got {type_}")
 
 
-def check_static(desired):
+def check_static(desired: DesiredParameter) -> None:
     """Every rule that the task's input alone decides."""
     field = desired.field
     _choice(desired.type, TYPES, field("type"))
@@ -109,7 +114,7 @@ def check_static(desired):
         )
 
 
-def check_against_current(desired, current):
+def check_against_current(desired: DesiredParameter, current: CurrentParameter | None) -> None:
     """Rules that depend on the parameter as Parameter Store holds it (None: absent)."""
     field = desired.field
     if current is None and desired.value is None:
@@ -139,7 +144,7 @@ def check_against_current(desired, current):
         )
 
 
-def check_kept_value(desired, value):
+def check_kept_value(desired: DesiredParameter, value: str) -> None:
     """A re-written current value must match a newly set allowed_pattern too."""
     if desired.allowed_pattern is not None and not re.search(desired.allowed_pattern, value):
         raise KeelRuleError(

@@ -18,17 +18,19 @@ reported together, each naming `parameters.<relative name>.<option>`.
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
-from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import build_desired
+from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import DesiredParameter, build_desired
 
 MAX_REPORTED_PROBLEMS = 20
 
 
-def join_path(path, relative):
+def join_path(path: str, relative: str) -> str:
     return f"/{relative}" if path == "/" else f"{path}/{relative}"
 
 
-def tree_entries(parameters, field="parameters"):
+def tree_entries(parameters: Any, field: str = "parameters") -> list[tuple[str, dict[str, Any]]]:
     """(relative name, options) for every leaf, in order; options always has `value`."""
     if not isinstance(parameters, dict):
         raise KeelRuleError(f"{field}: must be a mapping of relative names to values")
@@ -53,7 +55,9 @@ def tree_entries(parameters, field="parameters"):
     return entries
 
 
-def flatten_tree(path, parameters, defaults=None, field="parameters"):
+def flatten_tree(
+    path: str, parameters: Any, defaults: Mapping[str, Any] | None = None, field: str = "parameters"
+) -> list[DesiredParameter]:
     """DesiredParameters for the tree under path, in order. Raises one
     KeelRuleError listing every problem found."""
     problems, desired, seen = [], [], {}
@@ -76,7 +80,7 @@ def flatten_tree(path, parameters, defaults=None, field="parameters"):
     return desired
 
 
-def combine_problems(problems):
+def combine_problems(problems: list[str]) -> str:
     if len(problems) == 1:
         return problems[0]
     shown = problems[:MAX_REPORTED_PROBLEMS]

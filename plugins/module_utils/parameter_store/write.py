@@ -13,15 +13,22 @@ Failures raise KeelAWSError with the value redacted from the message, and in its
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
 from ansible_collections.keel.ssm.plugins.module_utils.aws.tagging import apply_tag_changes, tag_list
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, aws_call
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.policies import policies_json
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import chunks
 
+if TYPE_CHECKING:  # for annotations only (some of these would import in a circle)
+    from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.desired import DesiredParameter
+    from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.plan import ParameterChange
+    from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.read import CurrentParameter
+
 DELETE_BATCH = 10  # DeleteParameters: at most 10 names per call
 
 
-def put_arguments(desired, current, value):
+def put_arguments(desired: DesiredParameter, current: CurrentParameter | None, value: str) -> dict[str, Any]:
     """PutParameter arguments for desired (current None: create)."""
     type_ = desired.effective_type(current)
     key_id = desired.effective_key_id(current)
@@ -56,7 +63,15 @@ def put_arguments(desired, current, value):
     return args
 
 
-def apply_change(client, desired, current, change, value, secrets=(), on_call=None):
+def apply_change(
+    client: Any,
+    desired: DesiredParameter,
+    current: CurrentParameter | None,
+    change: ParameterChange,
+    value: str | None,
+    secrets: Iterable[str] = (),
+    on_call: Callable[[str, int], None] | None = None,
+) -> tuple[int | None, str | None]:
     """Write `change`. `value` is the text to put (desired or, when the task gave none,
     the current one). Returns (version, tier) after the writes."""
     name = desired.name
@@ -104,7 +119,7 @@ def apply_change(client, desired, current, change, value, secrets=(), on_call=No
     return version, tier
 
 
-def delete_parameter(client, name, on_call=None):
+def delete_parameter(client: Any, name: str, on_call: Callable[[str, int], None] | None = None) -> bool:
     """DeleteParameter; returns False when it was already gone."""
     if on_call:
         on_call("DeleteParameter", 1)
@@ -114,7 +129,9 @@ def delete_parameter(client, name, on_call=None):
     return False  # it was already gone
 
 
-def delete_parameters(client, names, on_call=None):
+def delete_parameters(
+    client: Any, names: list[str], on_call: Callable[[str, int], None] | None = None
+) -> tuple[list[str], list[str]]:
     """Delete names in batches of 10. Returns (deleted, invalid).
 
     Stops at the first failing batch and raises; the error's result carries what was

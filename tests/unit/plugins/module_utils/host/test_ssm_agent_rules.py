@@ -1,4 +1,4 @@
-"""Rules of module_utils/host/ssm_agent.py, which the role checks (keel.ssm.role_problems) before it
+"""Rules of module_utils/host/ssm_agent_rules.py, which the role checks (keel.ssm.role_problems) before it
 changes anything: each broken rule gives one message naming the variable, never the activation code."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from ansible_collections.keel.ssm.plugins.filter.role_problems import role_problems
-from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent import (
+from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent_rules import (
     activation_problems,
     normalize_fingerprint,
     settings_problems,
