@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any, Iterable, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.content import parse
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelAWSError, KeelRuleError, aws_call
@@ -36,7 +37,7 @@ def _identifier(value, field):
     return value
 
 
-def check_request(terms, options):
+def check_request(terms: Iterable[Any], options: Mapping[str, Any]) -> list[str]:
     """Validate options and terms (profile names or IDs); returns the profiles."""
     _identifier(options["application"], "application")
     _identifier(options["environment"], "environment")
@@ -50,11 +51,11 @@ def check_request(terms, options):
     return profiles
 
 
-def cache_key(identity, application, environment, profile):
+def cache_key(identity: str, application: str, environment: str, profile: str) -> str:
     return json.dumps(["appconfig", identity, application, environment, profile])
 
 
-def fetch(client, application, environment, profile):
+def fetch(client: Any, application: str, environment: str, profile: str) -> dict[str, Any]:
     """One configuration, read as the agent reads it: a new session, one read."""
     where = f"profile {profile} of {application}/{environment}"
     try:
@@ -87,11 +88,11 @@ def fetch(client, application, environment, profile):
 class Shaper:
     """Outcomes to lookup results; collects warnings."""
 
-    def __init__(self, options):
+    def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = options
         self.warnings = []
 
-    def value(self, profile, outcome):
+    def value(self, profile: str, outcome: dict[str, Any]) -> Any:
         where = f"profile {profile} of {self.options['application']}/{self.options['environment']}"
         status = outcome["s"]
         if status == "found":

@@ -5,6 +5,8 @@ building one costs ~0.25 s, and a fork that leads several fetches reuses it."""
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from ansible_collections.keel.ssm.plugins.module_utils.aws.connection import BOTO3_IMPORT_ERROR, HAS_BOTO3, aws_client
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError, aws_call
 
@@ -12,7 +14,7 @@ _CLIENTS = {}
 SERVICE_NAMES = {"ssm": "SSM", "appconfigdata": "AppConfigData"}
 
 
-def cached_client(params, identity, service="ssm"):
+def cached_client(params: Mapping[str, Any], identity: str, service: str = "ssm") -> Any:
     """The client for `service` and these checked connection params (`identity` is their
     cache identity); raises KeelAWSError when it cannot be built (no region, ...)."""
     key = (service, identity, params["retry_mode"], params["max_attempts"])

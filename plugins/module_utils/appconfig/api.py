@@ -8,13 +8,15 @@ errors.KeelAWSError when AWS says no.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import ID_PATTERN
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError, aws_call
 
 PAGE_SIZE = 50  # MaxResults: 1 to 50 for every AppConfig list call
 
 
-def call(client, operation, subject=None, **kwargs):
+def call(client: Any, operation: str, subject: str | None = None, **kwargs: Any) -> dict[str, Any]:
     """client.<operation>(**kwargs) with botocore errors mapped; the response without
     its ResponseMetadata."""
     method = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
@@ -24,7 +26,7 @@ def call(client, operation, subject=None, **kwargs):
     return response
 
 
-def list_all(client, operation, subject=None, **kwargs):
+def list_all(client: Any, operation: str, subject: str | None = None, **kwargs: Any) -> list[dict[str, Any]]:
     """Every item of a paginated AppConfig list call."""
     items, token = [], None
     while True:
@@ -37,7 +39,7 @@ def list_all(client, operation, subject=None, **kwargs):
             return items
 
 
-def pick(items, reference, what, field):
+def pick(items: list[dict[str, Any]], reference: str, what: str, field: str) -> dict[str, Any] | None:
     """The one item whose Name is `reference`, else the one whose Id is; None when there
     is none. AppConfig does not keep names unique: two items with the name fail."""
     named = [item for item in items if item.get("Name") == reference]
@@ -51,44 +53,46 @@ def pick(items, reference, what, field):
     return None
 
 
-def find_application(client, reference, field="application"):
+def find_application(client: Any, reference: str, field: str = "application") -> dict[str, Any] | None:
     return pick(list_all(client, "ListApplications"), reference, "application", field)
 
 
-def find_environment(client, application_id, reference, field="environment"):
+def find_environment(
+    client: Any, application_id: str, reference: str, field: str = "environment"
+) -> dict[str, Any] | None:
     items = list_all(client, "ListEnvironments", f"application {application_id}", ApplicationId=application_id)
     return pick(items, reference, "environment", field)
 
 
-def find_profile(client, application_id, reference, field="profile"):
+def find_profile(client: Any, application_id: str, reference: str, field: str = "profile") -> dict[str, Any] | None:
     items = list_all(client, "ListConfigurationProfiles", f"application {application_id}", ApplicationId=application_id)
     return pick(items, reference, "configuration profile", field)
 
 
-def find_strategy(client, reference, field="strategy"):
+def find_strategy(client: Any, reference: str, field: str = "strategy") -> dict[str, Any] | None:
     return pick(list_all(client, "ListDeploymentStrategies"), reference, "deployment strategy", field)
 
 
-def require_application(client, reference, field="application"):
+def require_application(client: Any, reference: str, field: str = "application") -> dict[str, Any]:
     application = find_application(client, reference, field)
     if application is None:
         raise KeelRuleError(f"{field} {reference!r}: no such AppConfig application (name or ID)")
     return application
 
 
-def require(found, reference, what, field):
+def require(found: dict[str, Any] | None, reference: str, what: str, field: str) -> dict[str, Any]:
     if found is None:
         raise KeelRuleError(f"{field} {reference!r}: no such {what} (name or ID)")
     return found
 
 
-def supports(client, operation, member):
+def supports(client: Any, operation: str, member: str) -> bool:
     """Whether the installed botocore knows `member` of `operation`'s request (Debian 12's
     botocore 1.29 predates KmsKeyIdentifier, VersionLabel and AllowRevert)."""
     return member in client.meta.service_model.operation_model(operation).input_shape.members
 
 
-def require_support(client, operation, member, field):
+def require_support(client: Any, operation: str, member: str, field: str) -> None:
     if not supports(client, operation, member):
         import botocore
 
@@ -99,11 +103,11 @@ def require_support(client, operation, member, field):
 
 
 # -- tags ---------------------------------------------------------------------------------
-def list_tags(client, arn):
+def list_tags(client: Any, arn: str) -> dict[str, str]:
     return call(client, "ListTagsForResource", arn, ResourceArn=arn).get("Tags") or {}
 
 
-def apply_tags(client, arn, to_set, to_remove):
+def apply_tags(client: Any, arn: str, to_set: dict[str, str], to_remove: list[str]) -> None:
     if to_remove:
         call(client, "UntagResource", arn, ResourceArn=arn, TagKeys=to_remove)
     if to_set:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.rules import HOSTED_CONTENT_MAX
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
@@ -43,11 +44,11 @@ CONSTRAINT_KEYS = {
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def media_type(content_type):
+def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
-def kind_of(content_type):
+def kind_of(content_type: str | None) -> str:
     """'json', 'yaml', 'text' or 'binary' for a content type."""
     media = media_type(content_type)
     if media in JSON_TYPES or media.endswith("+json"):
@@ -67,7 +68,7 @@ def _yaml():
     return yaml
 
 
-def parse(data, content_type, field="content"):
+def parse(data: bytes, content_type: str | None, field: str = "content") -> Any:
     """bytes -> parsed data (json/yaml), text (text/*) or the bytes themselves."""
     kind = kind_of(content_type)
     if kind == "binary":
@@ -93,7 +94,7 @@ def parse(data, content_type, field="content"):
     return text
 
 
-def encode(content, content_type):
+def encode(content: Any, content_type: str) -> bytes:
     """The bytes to send for `content` (a string as given, or a mapping/list serialized
     for the content type)."""
     if isinstance(content, str):
@@ -120,7 +121,7 @@ def encode(content, content_type):
     return data
 
 
-def normalized(parsed, profile_type=None):
+def normalized(parsed: Any, profile_type: str | None = None) -> Any:
     """What idempotence compares: feature flags without the stamps AppConfig adds."""
     if profile_type != "AWS.AppConfig.FeatureFlags" or not isinstance(parsed, dict):
         return parsed
@@ -135,7 +136,9 @@ def normalized(parsed, profile_type=None):
     return result
 
 
-def same_content(current, desired, profile_type=None):
+def same_content(
+    current: tuple[bytes, str | None], desired: tuple[bytes, str | None], profile_type: str | None = None
+) -> bool:
     """current/desired: (bytes, content_type). Parsed comparison for JSON and YAML, so
     layout and key order alone never make a new version."""
     (current_data, current_type), (desired_data, desired_type) = current, desired
@@ -169,7 +172,7 @@ def _path(field, parts):
     return text
 
 
-def load_schema(content, field):
+def load_schema(content: Any, field: str) -> tuple[str, dict[str, Any]]:
     """A JSON_SCHEMA validator's content (text or mapping) -> (text to send, schema)."""
     if isinstance(content, dict):
         text = json.dumps(content, indent=2, sort_keys=True)
@@ -225,7 +228,7 @@ def _describe(error):
     return f"breaks the schema's {keyword!r} rule"
 
 
-def validate_against(schema, instance, field, source):
+def validate_against(schema: dict[str, Any], instance: Any, field: str, source: str) -> None:
     """Raise KeelRuleError for the first violation (ordered by path), naming the
     path, the rule and which validator said so."""
     errors = sorted(_draft4()(schema).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
@@ -403,7 +406,7 @@ def _check_variants(variants, declared, where):
             _check_value(value, declared[name].get("constraints"), f"{here}.attributeValues.{name}")
 
 
-def check_feature_flags(document, field="content"):
+def check_feature_flags(document: Any, field: str = "content") -> dict[str, Any]:
     """Raise KeelRuleError for the first thing AppConfig's feature-flags format
     refuses; returns the document."""
     _object(document, field)

@@ -6,6 +6,7 @@ and why AppConfig rolled one back."""
 from __future__ import annotations
 
 import time
+from typing import Any, Callable
 
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import api
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.resources import shown
@@ -23,12 +24,12 @@ class DeploymentFailed(KeelAWSError):
     """AppConfig rolled a deployment back (or it did not end in time); carries the
     deployment as the module reports it."""
 
-    def __init__(self, message, deployment):
+    def __init__(self, message: str, deployment: dict[str, Any]) -> None:
         super().__init__("error", message)
         self.deployment = deployment
 
 
-def list_deployments(client, application_id, environment_id):
+def list_deployments(client: Any, application_id: str, environment_id: str) -> list[dict[str, Any]]:
     items = api.list_all(
         client,
         "ListDeployments",
@@ -39,7 +40,7 @@ def list_deployments(client, application_id, environment_id):
     return sorted(items, key=lambda item: item["DeploymentNumber"], reverse=True)
 
 
-def of_profile(deployments, profile):
+def of_profile(deployments: list[dict[str, Any]], profile: dict[str, Any]) -> dict[str, Any] | None:
     """The most recent deployment of `profile` (a ConfigurationProfileSummary). Debian 12's
     botocore drops ConfigurationProfileId from summaries: match the profile's name then."""
     for item in deployments:
@@ -51,11 +52,11 @@ def of_profile(deployments, profile):
     return None
 
 
-def in_progress(deployments):
+def in_progress(deployments: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((item for item in deployments if item.get("State") in IN_PROGRESS), None)
 
 
-def get_deployment(client, application_id, environment_id, number):
+def get_deployment(client: Any, application_id: str, environment_id: str, number: int) -> dict[str, Any]:
     return api.call(
         client,
         "GetDeployment",
@@ -66,7 +67,15 @@ def get_deployment(client, application_id, environment_id, number):
     )
 
 
-def follow(client, application_id, environment_id, number, timeout, interval, sleep=time.sleep):
+def follow(
+    client: Any,
+    application_id: str,
+    environment_id: str,
+    number: int,
+    timeout: float,
+    interval: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """GetDeployment until it ends; returns the final Deployment. Raises DeploymentFailed
     when it is still running after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -84,7 +93,7 @@ def follow(client, application_id, environment_id, number, timeout, interval, sl
         sleep(interval)
 
 
-def rollback_reason(deployment):
+def rollback_reason(deployment: dict[str, Any]) -> str:
     """What the event log says about why the deployment was rolled back or reverted."""
     events = deployment.get("EventLog") or []
     for event in events:
@@ -94,7 +103,7 @@ def rollback_reason(deployment):
     return "AppConfig gave no reason in the event log"
 
 
-def report(deployment):
+def report(deployment: dict[str, Any]) -> Any:
     """The module's view of a Deployment: snake_case keys, timestamps as ISO 8601 text."""
 
     def plain(value):

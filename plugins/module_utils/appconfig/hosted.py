@@ -5,6 +5,8 @@ at deployment time, and a new version only when it differs from the latest one."
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import api
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig.content import (
     check_feature_flags,
@@ -28,21 +30,23 @@ from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleErr
 class DesiredContent:
     """A hosted version to be: bytes, content type, parsed data, label, description."""
 
-    def __init__(self, content, content_type, version_label=None, description=None):
+    def __init__(
+        self, content: Any, content_type: str, version_label: str | None = None, description: str | None = None
+    ) -> None:
         self.content_type = check_content_type(content_type)
         self.version_label = check_version_label(version_label)
         self.description = check_description(description, "version_description", ascii_only=True)
         self.data = encode(content, self.content_type)
         self.parsed = parse(self.data, self.content_type)
 
-    def check_format(self, profile_type):
+    def check_format(self, profile_type: str | None) -> None:
         """The feature-flags format, for such profiles."""
         if profile_type == FEATURE_FLAGS:
             if kind_of(self.content_type) != "json":
                 raise KeelRuleError(f"content_type: {FEATURE_FLAGS} content is JSON (application/json)")
             check_feature_flags(self.parsed)
 
-    def check_validators(self, validators, source):
+    def check_validators(self, validators: list[dict[str, Any]] | None, source: str) -> None:
         """Every JSON Schema validator; `source` says where they come from, for the message.
         (A Lambda validator runs in AWS, at deployment time.)"""
         for index, validator in enumerate(validators or []):
@@ -55,7 +59,7 @@ class DesiredContent:
             validate_against(schema, self.parsed, "content", f"{field} ({source})")
 
 
-def latest_version(client, application_id, profile_id):
+def latest_version(client: Any, application_id: str, profile_id: str) -> dict[str, Any] | None:
     """The summary of the highest-numbered hosted version, or None."""
     items = api.list_all(
         client,
@@ -67,7 +71,7 @@ def latest_version(client, application_id, profile_id):
     return max(items, key=lambda item: item["VersionNumber"], default=None)
 
 
-def read_version(client, application_id, profile_id, number):
+def read_version(client: Any, application_id: str, profile_id: str, number: int) -> dict[str, Any]:
     response = api.call(
         client,
         "GetHostedConfigurationVersion",
@@ -81,7 +85,14 @@ def read_version(client, application_id, profile_id, number):
     return response
 
 
-def ensure_version(module, client, application_id, profile_id, desired, profile_type):
+def ensure_version(
+    module: Any,
+    client: Any,
+    application_id: str,
+    profile_id: str | None,
+    desired: DesiredContent,
+    profile_type: str | None,
+) -> tuple[bool, dict[str, Any], dict[str, Any] | None]:
     """Create a hosted version when `desired` differs from the latest one. Returns
     (changed, result fields, diff entry or None)."""
     if desired.version_label is not None:

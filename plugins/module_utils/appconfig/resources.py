@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from typing import Any, Callable, Mapping
 
 from ansible_collections.keel.ssm.plugins.module_utils.appconfig import api
 from ansible_collections.keel.ssm.plugins.module_utils.aws.module import KeelAWSModule
@@ -37,20 +38,30 @@ RESOURCE_SPEC = {
 APPLICATION_SPEC = {"application": {"type": "str", "required": True}}
 
 
-def module_main(argument_spec, run):
+def module_main(argument_spec: dict[str, Any], run: Callable[[Any], dict[str, Any]]) -> None:
     """An AppConfig module's main(): the module with the AWS options, ended by the runner."""
     run_module(KeelAWSModule(argument_spec=argument_spec, supports_check_mode=True), run)
 
 
-def resource_options(params):
+def resource_options(params: Mapping[str, Any]) -> dict[str, Any]:
     """tags, purge_tags and state of a resource module, checked (before any call)."""
     return {"tags": check_tags(params["tags"]), "purge_tags": params["purge_tags"], "state": params["state"]}
 
 
 class Kind:
     def __init__(
-        self, what, noun, id_key, arn, compared, immutable=(), parents=(), read=None, list_call=None, required=()
-    ):
+        self,
+        what: str,
+        noun: str,
+        id_key: str,
+        arn: Callable[..., str],
+        compared: tuple[str, ...],
+        immutable: tuple[str, ...] = (),
+        parents: tuple[str, ...] = (),
+        read: str | None = None,
+        list_call: str | None = None,
+        required: tuple[str, ...] = (),
+    ) -> None:
         self.what = what  # "environment"
         self.noun = noun  # "Environment", as in CreateEnvironment
         self.id_key = id_key  # "EnvironmentId"
@@ -62,7 +73,7 @@ class Kind:
         self.list_call = list_call or f"List{noun}s"
         self.required = required  # members CreateX needs that updates may leave out
 
-    def op(self, verb):
+    def op(self, verb: str) -> str:
         return f"{verb}{self.noun}"
 
 
@@ -107,11 +118,11 @@ UNSET = {
 }
 
 
-def snake(name):
+def snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
-def shown(value):
+def shown(value: Any) -> Any:
     """An API structure with snake_case keys, as modules return it."""
     if isinstance(value, dict):
         return {snake(key): shown(item) for key, item in value.items()}
@@ -139,11 +150,11 @@ def _comparable(member, value):
     return value
 
 
-def differs(member, current, desired):
+def differs(member: str, current: Any, desired: Any) -> bool:
     return _comparable(member, current) != _comparable(member, desired)
 
 
-def resolve(module, found, reference, what, field):
+def resolve(module: Any, found: dict[str, Any] | None, reference: str, what: str, field: str) -> str | None:
     """The ID of a parent found by name or ID. In check mode a missing parent may be one
     an earlier task of the run would have created: warn and return None (the resource
     is then predicted as created)."""
@@ -155,7 +166,7 @@ def resolve(module, found, reference, what, field):
     raise KeelRuleError(f"{field} {reference!r}: no such {what} (name or ID)")
 
 
-def find(client, kind, parents, name, field="name"):
+def find(client: Any, kind: Kind, parents: dict[str, str], name: str, field: str = "name") -> dict[str, Any] | None:
     """The full item named `name` (or with that ID) under `parents`, or None (also when
     a parent does not exist yet, in check mode)."""
     if any(value is None for value in parents.values()):
@@ -172,7 +183,7 @@ class ArnBuilder:
     """arn:<partition>:appconfig:<region>:<account>:<resource>; the account comes from
     STS GetCallerIdentity, asked once and only when tags must be read."""
 
-    def __init__(self, module, client):
+    def __init__(self, module: Any, client: Any) -> None:
         self.module = module
         self.client = client
         self._prefix = None
@@ -188,7 +199,17 @@ class ArnBuilder:
 NOT_READ = object()
 
 
-def ensure(module, kind, parents, name, desired, tags=None, purge_tags=True, state="present", current=NOT_READ):
+def ensure(
+    module: Any,
+    kind: Kind,
+    parents: dict[str, str],
+    name: str,
+    desired: dict[str, Any],
+    tags: dict[str, str] | None = None,
+    purge_tags: bool = True,
+    state: str = "present",
+    current: Any = NOT_READ,
+) -> dict[str, Any]:
     """Bring one resource to `desired` ({member: value}, None = leave alone). Returns the
     module result: changed, id, name, the resource's fields (snake_case), tags.
     `current`: the resource as find() returned it, when the caller has read it already."""
@@ -230,7 +251,15 @@ def ensure(module, kind, parents, name, desired, tags=None, purge_tags=True, sta
     return result
 
 
-def create(module, client, kind, parents, name, desired, tags):
+def create(
+    module: Any,
+    client: Any,
+    kind: Kind,
+    parents: dict[str, str],
+    name: str,
+    desired: dict[str, Any],
+    tags: dict[str, str] | None,
+) -> dict[str, Any]:
     missing = [snake(member) for member in kind.required if desired.get(member) is None]
     if missing:
         raise KeelRuleError(f"{', '.join(missing)}: required to create {kind.what} {name!r}")
@@ -247,7 +276,9 @@ def create(module, client, kind, parents, name, desired, tags):
     return result
 
 
-def remove(module, client, kind, parents, name, current):
+def remove(
+    module: Any, client: Any, kind: Kind, parents: dict[str, str], name: str, current: dict[str, Any] | None
+) -> dict[str, Any]:
     if current is None:
         return {"changed": False, "name": name, "id": None}
     if not module.check_mode:
@@ -258,7 +289,7 @@ def remove(module, client, kind, parents, name, current):
     return result
 
 
-def view(kind, item, tags):
+def view(kind: Kind, item: dict[str, Any], tags: dict[str, str] | None) -> dict[str, Any]:
     shown_item = {"name": item.get("Name")}
     shown_item.update({snake(m): shown(_shown_value(m, item.get(m))) for m in kind.compared + kind.immutable})
     if tags is not None:
@@ -270,7 +301,7 @@ def _shown_value(member, value):
     return UNSET.get(member) if value is None else value
 
 
-def outcome(kind, item, changed, tags):
+def outcome(kind: Kind, item: dict[str, Any], changed: bool, tags: dict[str, str] | None) -> dict[str, Any]:
     result = {"changed": changed, "id": item.get("Id")}
     result.update(shown({k: v for k, v in item.items() if k != "Id"}))
     for member in kind.compared + kind.immutable:

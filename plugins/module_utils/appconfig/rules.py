@@ -11,6 +11,7 @@ raises KeelRuleError with a message that names the field and the rule.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.parameter_store.names import (
@@ -61,15 +62,15 @@ def _text(value, field, minimum, maximum, what="characters"):
     return value
 
 
-def check_name(name, field="name", maximum=NAME_MAX):
+def check_name(name: Any, field: str = "name", maximum: int = NAME_MAX) -> str:
     return _text(name, field, 1, maximum)
 
 
-def check_profile_name(name, field="name"):
+def check_profile_name(name: Any, field: str = "name") -> str:
     return _text(name, field, 1, LONG_NAME_MAX)
 
 
-def check_description(description, field="description", ascii_only=False):
+def check_description(description: Any, field: str = "description", ascii_only: bool = False) -> str | None:
     """None leaves a description alone; '' clears it."""
     if description is None:
         return None
@@ -80,12 +81,12 @@ def check_description(description, field="description", ascii_only=False):
     return description
 
 
-def check_reference(value, field):
+def check_reference(value: Any, field: str) -> str:
     """An application, environment or profile given by name or ID."""
     return _text(value, field, 1, LONG_NAME_MAX)
 
 
-def check_strategy_name(name, field="name"):
+def check_strategy_name(name: Any, field: str = "name") -> str:
     check_name(name, field)
     if name.startswith("AppConfig."):
         raise KeelRuleError(
@@ -95,7 +96,7 @@ def check_strategy_name(name, field="name"):
     return name
 
 
-def check_role_arn(arn, field):
+def check_role_arn(arn: Any, field: str) -> str | None:
     if arn is None:
         return None
     if not isinstance(arn, str) or not ROLE_ARN_MIN <= len(arn) <= ARN_MAX or not ROLE_ARN.match(arn):
@@ -103,7 +104,7 @@ def check_role_arn(arn, field):
     return arn
 
 
-def check_monitors(monitors, field="monitors"):
+def check_monitors(monitors: Any, field: str = "monitors") -> list[dict[str, str]] | None:
     """[{alarm_arn, alarm_role_arn}] -> the API's [{'AlarmArn', 'AlarmRoleArn'}], or None."""
     if monitors is None:
         return None
@@ -129,7 +130,7 @@ def check_monitors(monitors, field="monitors"):
     return checked
 
 
-def check_location_uri(uri, field="location_uri"):
+def check_location_uri(uri: Any, field: str = "location_uri") -> str:
     if not isinstance(uri, str) or not 1 <= len(uri) <= URI_MAX:
         raise KeelRuleError(f"{field}: must be 'hosted' or a source URI of at most {URI_MAX} characters")
     if uri == HOSTED:
@@ -157,7 +158,7 @@ def check_location_uri(uri, field="location_uri"):
     return uri
 
 
-def check_profile_source(location_uri, profile_type, retrieval_role_arn):
+def check_profile_source(location_uri: str, profile_type: str | None, retrieval_role_arn: str | None) -> None:
     """The combinations AppConfig refuses (documented)."""
     if profile_type == FEATURE_FLAGS and location_uri != HOSTED:
         raise KeelRuleError(
@@ -171,13 +172,13 @@ def check_profile_source(location_uri, profile_type, retrieval_role_arn):
         )
 
 
-def check_kms_key(key, field="kms_key_identifier"):
+def check_kms_key(key: Any, field: str = "kms_key_identifier") -> str | None:
     if key is None:
         return None
     return _text(key, field, 1, KMS_KEY_MAX)
 
 
-def check_minutes(value, field):
+def check_minutes(value: Any, field: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MINUTES_MAX:
@@ -185,7 +186,7 @@ def check_minutes(value, field):
     return value
 
 
-def check_growth_factor(value, field="growth_factor"):
+def check_growth_factor(value: Any, field: str = "growth_factor") -> float | None:
     if value is None:
         return None
     low, high = GROWTH_FACTOR_RANGE
@@ -194,7 +195,7 @@ def check_growth_factor(value, field="growth_factor"):
     return float(value)
 
 
-def check_strategy_reference(value, field="strategy"):
+def check_strategy_reference(value: Any, field: str = "strategy") -> str:
     if not isinstance(value, str) or not value:
         raise KeelRuleError(f"{field}: must be a strategy name or ID")
     if value.startswith("AppConfig.") and not PREDEFINED_STRATEGY.match(value):
@@ -205,13 +206,13 @@ def check_strategy_reference(value, field="strategy"):
     return check_name(value, field)
 
 
-def check_configuration_version(value, field="configuration_version"):
+def check_configuration_version(value: Any, field: str = "configuration_version") -> str:
     if isinstance(value, bool) or value is None:
         raise KeelRuleError(f"{field}: required, the version to deploy (a hosted version number, ...)")
     return _text(str(value), field, 1, VERSION_MAX)
 
 
-def check_version_label(label, field="version_label"):
+def check_version_label(label: Any, field: str = "version_label") -> str | None:
     if label is None:
         return None
     _text(label, field, 1, VERSION_LABEL_MAX)
@@ -220,14 +221,14 @@ def check_version_label(label, field="version_label"):
     return label
 
 
-def check_content_type(value, field="content_type"):
+def check_content_type(value: Any, field: str = "content_type") -> str:
     _text(value, field, 1, CONTENT_TYPE_MAX)
     if "/" not in value or any(c.isspace() for c in value.split(";")[0]):
         raise KeelRuleError(f"{field} {value!r}: must be a MIME type such as application/json")
     return value
 
 
-def check_validators(validators, field="validators"):
+def check_validators(validators: Any, field: str = "validators") -> list[dict[str, Any]] | None:
     """[{type, content}] -> the API's [{'Type', 'Content'}] (JSON Schema content as the
     text to send), or None. JSON Schema content is checked by content.check_schema."""
     if validators is None:
