@@ -1,7 +1,7 @@
 # Copyright: keel.ssm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Options and notes shared by the AppConfig modules and lookup, documented once:
-DOCUMENTATION for the resource modules, APPLICATION and ENVIRONMENT for whatever names
+DOCUMENTATION for the resource modules (with keel.ssm.aws.tags), APPLICATION and ENVIRONMENT for whatever names
 one (keel.ssm.appconfig.application, keel.ssm.appconfig.environment)."""
 
 from __future__ import annotations
@@ -14,16 +14,6 @@ options:
     description:
       - Description, at most 1024 characters. V("") clears it; unset leaves it alone.
     type: str
-  tags:
-    description:
-      - Tags of the resource as a mapping. Values are stored as strings.
-      - When unset, tags are left alone.
-    type: dict
-  purge_tags:
-    description:
-      - Remove tags that are not in O(tags). Only used when O(tags) is set.
-    type: bool
-    default: true
 notes:
   - Every option is checked against AppConfig's rules (lengths, patterns, enums and limits of
     botocore's service model, plus the documented rules) before any call. A failure names the

@@ -117,3 +117,19 @@ options:
       - name: AWS_SECURITY_TOKEN
       - name: EC2_SECURITY_TOKEN
 """
+
+    # Tags on any SSM or AppConfig resource (module_utils/aws/tagging.py), for the modules
+    # that take them: keel.ssm.aws.tags.
+    TAGS = r"""
+options:
+  tags:
+    description:
+      - Tags of the resource as a mapping. Values are stored as strings.
+      - When unset, tags are left alone.
+    type: dict
+  purge_tags:
+    description:
+      - Remove tags that are not in O(tags). Only used when O(tags) is set.
+    type: bool
+    default: true
+"""

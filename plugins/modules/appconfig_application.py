@@ -27,6 +27,7 @@ options:
     default: present
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.aws.tags
   - keel.ssm.appconfig
 seealso:
   - module: keel.ssm.appconfig_environment

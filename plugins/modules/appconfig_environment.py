@@ -45,6 +45,7 @@ options:
     default: present
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.aws.tags
   - keel.ssm.appconfig.application
   - keel.ssm.appconfig
 seealso:

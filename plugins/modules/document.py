@@ -102,18 +102,9 @@ options:
       - When unset, the default version is left as it is. AWS makes version 1 the
         default at creation and does not move the default when versions are added.
     type: raw
-  tags:
-    description:
-      - Tags of the document as a mapping. Values are stored as strings.
-      - When unset, tags are left alone.
-    type: dict
-  purge_tags:
-    description:
-      - Remove tags that are not in O(tags). Only used when O(tags) is set.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - keel.ssm.aws
+  - keel.ssm.aws.tags
 notes:
   - >-
     Calls: for an unchanged document, C(DescribeDocument) and C(GetDocument) of the latest
