@@ -75,9 +75,11 @@ def bundle_files(tarball):
     prefix = f"collections/ansible_collections/{meta['namespace']}/{meta['name']}/"
     with tarfile.open(tarball, "r:gz") as archive:
         for member in archive.getmembers():
-            if member.isfile():
+            name = member.name.removeprefix("./")
+            # The tarball's tests/config.yml is for ansible-test and Galaxy, not for instances.
+            if member.isfile() and not name.startswith("tests/"):
                 data = archive.extractfile(member).read()
-                files[prefix + member.name.removeprefix("./")] = (data, 0o755 if member.mode & 0o111 else 0o644)
+                files[prefix + name] = (data, 0o755 if member.mode & 0o111 else 0o644)
     playbooks = sorted(
         name
         for name in os.listdir(os.path.join(REPO_ROOT, "playbooks"))
