@@ -13,13 +13,14 @@ containers labelled like EC2 tags; nothing leaves this machine. Steps, in order:
 3. render an application config with the keel.ssm.parameter lookup, its [features]
    section with the keel.ssm.appconfig lookup;
 4. publish (playbooks/publish.yml): build the bundle, upload it to S3, register the
-   SSM documents, and plan the tag-targeted associations (moto has no association
-   API, so they are planned and printed, not created);
+   SSM documents, and plan the one tag-targeted association, with the keel-ssm-baseline
+   document (moto has no association API, so it is planned and printed, not created);
 5. start the "instances": two tagged Role=web-server, Environment=production, one
    Role=database;
 6. resolve the associations' tag targets against the instances' labels (this script
    plays State Manager's target resolution);
-7. rehearse the keel-ssm-baseline document on each targeted instance exactly as the
+7. rehearse the planned association's document (keel-ssm-baseline) on each targeted
+   instance exactly as the
    SSM agent would run it (playbooks/rehearse.yml: the agent emulator, a TEST DOUBLE,
    then the document's shell step as shipped, with Debian's own ansible-core 2.14);
 8. print a compliance-style summary per instance, read back from the instances.
@@ -252,20 +253,25 @@ def publish(demo):
         },
     )
     demo.plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    if [item["document_name"] for item in demo.plan] != ["keel-ssm-baseline"]:
+        raise RuntimeError(
+            f"publish.yml planned {[item['document_name'] for item in demo.plan]}, not one keel-ssm-baseline"
+        )
     bundle_url = demo.plan[0]["parameters"]["BundleUrl"]
     demo.say(f"  bundle: {demo.workdir / 'keel-ssm-bundle.zip'} -> {bundle_url}")
-    demo.say(f"  bundle sha256 {demo.plan[0]['parameters']['BundleSha256']}, pinned in every keel-ssm-* association")
+    demo.say(f"  bundle sha256 {demo.plan[0]['parameters']['BundleSha256']}, pinned in the association")
     demo.say(
         "  documents registered: keel-ssm-baseline, keel-ssm-auditd, keel-ssm-pam, keel-ssm-ufw, keel-ssm-ssm-agent"
     )
-    demo.say(f"  associations planned (complete definitions in {plan_file}):")
+    demo.say(f"  association planned (complete definition in {plan_file}; the role documents stay for Run Command):")
     for item in demo.plan:
         targets = " + ".join(f"{t['key']}={','.join(t['values'])}" for t in item["targets"])
         demo.say(
             f"    {item['association_name']}: {item['document_name']} on {targets}, {item['schedule']},"
-            f" {item['compliance_severity']}, concurrency {item['max_concurrency']}, errors {item['max_errors']}"
+            f" compliance {item['compliance_severity']} ({item['sync_compliance']}),"
+            f" concurrency {item['max_concurrency']}, errors {item['max_errors']}"
         )
-    demo.summary.append(f"bundle in S3, 5 documents registered, {len(demo.plan)} associations planned")
+    demo.summary.append(f"bundle in S3, 5 documents registered, {len(demo.plan)} association planned")
 
 
 def start_instances(demo):

@@ -1,7 +1,7 @@
 """`make demo` (scripts/demo.py --quick): the moto container, parameter_tree loading both
 trees, feature flags deployed with AppConfig (through the AppConfig test double), a
 config rendered by ansible-playbook with both lookups (the SecureString masked in what
-it prints), and publish.yml (bundle in S3, documents, association plan). The
+it prints), and publish.yml (bundle in S3, documents, the one association's plan). The
 demo's fleet steps run playbooks/rehearse.yml, which the molecule scenario `rehearsal`
 covers; they are left out here to keep the suite fast."""
 
@@ -34,8 +34,12 @@ def test_demo_renders_the_config_and_masks_the_secret():
     assert "new_ui = true\nnew_ui.theme = dark\n" in text and "beta_api = false" in text
     assert "rerun: 0 changed" in completed.stdout
     assert config.stat().st_mode & 0o777 == 0o600
-    assert "5 documents registered, 5 associations planned" in completed.stdout
-    assert "keel-demo-apply-ansible-playbooks: AWS-ApplyAnsiblePlaybooks on tag:Role=web-server" in completed.stdout
+    assert "5 documents registered, 1 association planned" in completed.stdout
+    planned = re.findall(r"^ {4}(keel-demo-\S+): (\S+) on ", completed.stdout, re.MULTILINE)
+    assert planned == [("keel-demo-baseline", "keel-ssm-baseline")]
+    assert "tag:Role=web-server + tag:Environment=production, rate(30 minutes), compliance HIGH (AUTO)" in (
+        completed.stdout
+    )
     # Nothing of the demo's is left running.
     leftover = subprocess.run(
         ["docker", "ps", "-a", "--filter", "name=keel-demo-", "--format", "{{.Names}}"],

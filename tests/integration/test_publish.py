@@ -2,8 +2,9 @@
 bundle lands in S3 under a content-addressed key, every document is registered once,
 a second run changes nothing, and the association definitions are the issue's example
 (tag:Role=web-server + tag:Environment=production, every 30 minutes, compliance HIGH,
-10% concurrency, 1 error), one per role document plus one through
-AWS-ApplyAnsiblePlaybooks.
+10% concurrency, 1 error): by default ONE association, with the keel-ssm-baseline
+document; one per role document and one through AWS-ApplyAnsiblePlaybooks only when
+asked for, and only together when overlapping associations are allowed explicitly.
 
 moto has no association API, so the associations themselves are created here through
 keel.ssm.association against botocore's Stubber (TEST DOUBLE), which checks each
@@ -37,8 +38,8 @@ ASSOCIATION_ID = "8dfe3659-4309-493a-8755-0123456789ab"
 EXTRA_VARIABLES_PATTERN = r"^$|^\w+\=[^\s|:();&]+(\s\w+\=[^\s|:();&]+)*$"
 
 
-def publish(url, tmp_path):
-    plan = tmp_path / "plan.json"
+def publish(url, tmp_path, *extra_vars, plan_name="plan.json", check=True):
+    plan = tmp_path / plan_name
     command = [
         str(Path(sys.executable).parent / "ansible-playbook"),
         str(REPO_ROOT / "playbooks" / "publish.yml"),
@@ -54,23 +55,48 @@ def publish(url, tmp_path):
         f"keel_publish_bundle={tmp_path / 'keel-ssm-bundle.zip'}",
         "-e",
         f"keel_publish_plan_file={plan}",
+        *(arg for extra in extra_vars for arg in ("-e", extra)),
     ]
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **FAKE_CREDENTIALS)
     completed = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
     output = completed.stdout + completed.stderr
+    if not check:
+        return completed.returncode, output
     assert completed.returncode == 0, output[-3000:]
     changed = int(re.search(r"localhost\s*:\s*ok=\d+\s+changed=(\d+)", output).group(1))
     return changed, json.loads(plan.read_text())
 
 
 @pytest.fixture(scope="module")
-def published(moto_server, tmp_path_factory):
+def publish_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("publish")
+
+
+@pytest.fixture(scope="module")
+def published(moto_server, publish_dir):
     """Two publish runs against one moto server: (changed counts, plan, moto url)."""
-    tmp_path = tmp_path_factory.mktemp("publish")
+    tmp_path = publish_dir
     moto_server.reset()
     first, plan = publish(moto_server.url, tmp_path)
     second, again = publish(moto_server.url, tmp_path)
     return first, second, plan, again, moto_server.url
+
+
+ALL_PATHS = (
+    "keel_publish_role_associations=true",
+    "keel_publish_apply_ansible_playbooks=true",
+    "keel_publish_build_bundle=false",  # the bundle the default runs built
+)
+
+
+@pytest.fixture(scope="module")
+def every_path(published, publish_dir):
+    """A third run that opts in to every delivery path, overlap allowed: its plan."""
+    *_, url = published
+    _, plan = publish(
+        url, publish_dir, *ALL_PATHS, "keel_publish_allow_overlapping_associations=true", plan_name="all.json"
+    )
+    return plan
 
 
 def test_second_run_changes_nothing(published):
@@ -97,9 +123,38 @@ def test_bundle_and_documents_are_in_aws(published):
     assert ssm.describe_document(Name="keel-ssm-pam")["Document"]["DocumentVersion"] == "1"
 
 
-def test_plan_is_the_example_binding(published):
+def test_one_association_by_default_the_baseline_document(published):
     *_, plan, _, _ = published
-    assert [item["document_name"] for item in plan] == [*ROLE_DOCUMENTS, "AWS-ApplyAnsiblePlaybooks"]
+    assert [(item["association_name"], item["document_name"]) for item in plan] == [
+        ("keel-production-baseline", "keel-ssm-baseline")
+    ]
+    (item,) = plan
+    assert (item["compliance_severity"], item["sync_compliance"]) == ("HIGH", "AUTO")
+    assert set(item["parameters"]) == {"BundleUrl", "BundleSha256", "ParameterPath"}
+
+
+@pytest.mark.parametrize("opt_in", ["keel_publish_role_associations=true", "keel_publish_apply_ansible_playbooks=true"])
+def test_overlapping_associations_are_refused_unless_allowed(tmp_path, opt_in):
+    """Refused before anything is built or called (the endpoint does not exist)."""
+    status, output = publish("http://127.0.0.1:9", tmp_path, opt_in, check=False)
+    assert status != 0
+    assert "would create overlapping associations on the same targets" in output
+    assert "keel_publish_allow_overlapping_associations=true" in output
+    assert not (tmp_path / "keel-ssm-bundle.zip").exists()
+    # Either alternative alone, instead of the baseline association, is accepted.
+    status, output = publish(
+        "http://127.0.0.1:9", tmp_path, opt_in, "keel_publish_baseline_association=false", check=False
+    )
+    assert "would create overlapping associations" not in output
+
+
+def test_plan_is_the_example_binding(every_path):
+    plan = every_path
+    assert [item["document_name"] for item in plan] == [
+        "keel-ssm-baseline",
+        *ROLE_DOCUMENTS,
+        "AWS-ApplyAnsiblePlaybooks",
+    ]
     for item in plan:
         assert item["targets"] == [
             {"key": "tag:Role", "values": ["web-server"]},
@@ -115,10 +170,9 @@ def test_plan_is_the_example_binding(published):
     assert aap["ExtraVariables"] == "keel_baseline_parameter_path=/baseline/production"
 
 
-@pytest.mark.parametrize("index", range(5))
-def test_each_association_is_created_as_the_service_model_allows(published, stubbed, index):
-    *_, plan, _, _ = published
-    item = plan[index]
+@pytest.mark.parametrize("index", range(6))
+def test_each_association_is_created_as_the_service_model_allows(every_path, stubbed, index):
+    item = every_path[index]
     stubber, calls = stubbed
     requests = []
     stubber.client.meta.events.register(
@@ -143,12 +197,14 @@ def test_each_association_is_created_as_the_service_model_allows(published, stub
     assert sent["Name"] == item["document_name"]
     assert sent["ScheduleExpression"] == "rate(30 minutes)"
     assert sent["ComplianceSeverity"] == "HIGH"
+    assert sent["SyncCompliance"] == "AUTO"
     assert {t["Key"] for t in sent["Targets"]} == {"tag:Role", "tag:Environment"}
     assert set(sent["Parameters"]) == set(item["parameters"])
 
 
-def test_keel_associations_pin_the_sha256_of_the_uploaded_bundle(published, tmp_path):
-    *_, plan, _, url = published
+def test_keel_associations_pin_the_sha256_of_the_uploaded_bundle(published, every_path):
+    *_, url = published
+    plan = every_path
     keel_items = [item for item in plan if item["document_name"].startswith("keel-ssm-")]
     assert keel_items
     bundle_url = keel_items[0]["parameters"]["BundleUrl"]
