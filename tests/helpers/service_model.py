@@ -141,6 +141,15 @@ class ServiceModels:
         return status, headers, body
 
 
+def check_input(operation, data):
+    """Raise ModelViolation for the first rule `data` breaks in `operation`'s input shape
+    (a botocore OperationModel): for JSON-protocol services (SSM), whose requests carry the
+    input as the body, without a route."""
+    shape = operation.input_shape
+    if shape is not None:
+        _check(shape, data, shape.name)
+
+
 def error_response(status, code, message, **extra):
     payload = json.dumps({"__type": code, "Message": message, "message": message, **extra}).encode()
     return status, {"x-amzn-ErrorType": code, "Content-Type": "application/json"}, payload
