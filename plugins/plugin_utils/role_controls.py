@@ -76,6 +76,12 @@ def role_controls(role: str, roles_dir: str = ROLES_DIR) -> list[dict[str, Any]]
         if not isinstance(control["settings"], list):
             raise KeelRuleError(f"{label}: settings must be a list of the role's variables")
         undeclared = [name for name in control["settings"] if name not in options]
+        secret = [name for name in control["settings"] if (options.get(name) or {}).get("no_log")]
+        if secret:
+            raise KeelRuleError(
+                f"{label}: settings {', '.join(secret)} are no_log: a check may not depend on a secret (its value "
+                "would be in the check's environment)"
+            )
         if undeclared:
             raise KeelRuleError(
                 f"{label}: settings {', '.join(map(str, undeclared))} are not declared in "

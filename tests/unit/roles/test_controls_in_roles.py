@@ -4,12 +4,15 @@ ansible-playbook sees them and against the files the roles write:
 - every task that enforces a control carries exactly one control id as a tag, every
   declared control is enforced by some task, and `--tags ID` / `--skip-tags ID` select
   exactly that control's tasks (ansible-playbook --list-tasks, the real tag logic);
+- the internal keel.ssm.role_controls filter gives each check the settings it declares
+  (a role default where none is given) and nothing else;
 - each check is valid sh, fails on an empty root (nothing configured) and holds on the
   files the role's own templates render with its defaults, and fails again when one
   setting differs."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -18,7 +21,9 @@ from pathlib import Path
 import jinja2
 import pytest
 import yaml
+from ansible.errors import AnsibleFilterError
 
+from ansible_collections.keel.ssm.plugins.filter.role_controls import FilterModule
 from ansible_collections.keel.ssm.plugins.plugin_utils.role_controls import check_environment, role_controls
 from ansible_collections.keel.ssm.plugins.plugin_utils.role_settings import PARAMETER_STORE_ROLES, ROLES_DIR
 from tests.helpers import REPO_ROOT
@@ -139,3 +144,87 @@ def test_a_pam_check_holds_on_what_the_role_writes_and_fails_when_a_setting_diff
     assert run_check(control, dict(values, **{setting: other}), tmp_path) == 1
     render_pam_files(tmp_path, dict(values, **{setting: other}))
     assert run_check(control, dict(values, **{setting: other}), tmp_path) == 0
+
+
+filter_role_controls = FilterModule().filters()["role_controls"]
+
+
+def test_the_filter_gives_defaults_given_values_and_only_the_declared_settings():
+    secret = "KEELTESTDOUBLE-filter-code"
+    controls = filter_role_controls(
+        {"keel_pam_faillock_deny": 3, "keel_ssm_agent_activation_code": secret, "keel_pam_unknown": 1},
+        ["pam", "ssm_agent"],
+        "/tmp/root",
+    )
+    faillock = next(c for c in controls if c["id"] == "5.3.3.1.1")
+    assert faillock["role"] == "pam"
+    assert faillock["environment"] == {
+        "KEEL_ROOT": "/tmp/root",
+        "KEEL_PAM_FAILLOCK": "true",
+        "KEEL_PAM_FAILLOCK_DENY": "3",
+        "KEEL_PAM_FAILLOCK_UNLOCK_TIME": "900",
+        "KEEL_PAM_FAILLOCK_FAIL_INTERVAL": "900",
+        "KEEL_PAM_FAILLOCK_EVEN_DENY_ROOT": "false",
+    }
+    assert [c["role"] for c in controls].count("ssm_agent") == 1
+    assert all(secret not in str(c["environment"]) for c in controls)
+
+
+def test_the_filter_refuses_bad_input():
+    with pytest.raises(AnsibleFilterError, match="input must be a dict"):
+        filter_role_controls([], ["pam"])
+    with pytest.raises(AnsibleFilterError, match="cannot read"):
+        filter_role_controls({}, ["nosuchrole"])
+
+
+UFW_FIXTURES = REPO_ROOT / "tests" / "unit" / "plugins" / "module_utils" / "host" / "fixtures" / "ufw"
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_the_ufw_firewall_check_holds_on_what_the_real_ufw_stored(tmp_path, release):
+    """The files bookworm's and trixie's real ufw left after the `fresh` scenario (the
+    adapter's fixtures), as the role leaves them: enabled, policies, rules."""
+    scenario = json.loads((UFW_FIXTURES / f"{release}.json").read_text())["scenarios"][0]
+    files = dict(scenario["files"], **scenario["steps"][-1]["rules"])
+    for path, text in files.items():
+        target = tmp_path / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    (control,) = [c for c in role_controls("ufw") if c["id"] == "4.2.7"]
+    values = dict(defaults("ufw"), keel_ufw_management_port=scenario["settings"]["management_port"])
+    enabled = "ENABLED=yes" in files["/etc/ufw/ufw.conf"]
+    assert run_check(control, values, tmp_path) == (0 if enabled else 1)
+    (tmp_path / "etc/ufw/ufw.conf").write_text("ENABLED=yes\n")
+    assert run_check(control, values, tmp_path) == 0
+    assert run_check(control, dict(values, keel_ufw_management_port="2222/tcp"), tmp_path) == 1
+    assert run_check(control, dict(values, keel_ufw_incoming="reject"), tmp_path) == 1
+
+
+def test_the_pwhistory_check_reads_the_stack_where_pam_has_no_pwhistory_conf(tmp_path):
+    """bookworm's PAM 1.5.2 takes remember= on pam_pwhistory's line (the role's profile)."""
+    (control,) = [c for c in role_controls("pam") if c["id"] == "5.3.3.3.1"]
+    pamd = tmp_path / "etc" / "pam.d"
+    pamd.mkdir(parents=True)
+    line = "password\trequisite\tpam_pwhistory.so remember=5 enforce_for_root use_authtok\n"
+    (pamd / "common-password").write_text(line)
+    values = defaults("pam")
+    assert run_check(control, values, tmp_path) == 0
+    assert run_check(control, dict(values, keel_pam_pwhistory_remember=24), tmp_path) == 1
+    (pamd / "common-password").write_text(line.replace(" enforce_for_root", ""))
+    assert run_check(control, values, tmp_path) == 1
+
+
+def test_the_audit_rules_check_finds_the_files_the_role_names(tmp_path):
+    """keel-<order>-<group with dashes>.rules, as roles/auditd/tasks/rules.yml names them."""
+    (control,) = [c for c in role_controls("auditd") if c["id"] == "6.2.3.1"]
+    groups = yaml.safe_load((Path(ROLES_DIR) / "auditd" / "vars" / "main.yml").read_text())["_keel_auditd_rule_groups"]
+    rules = tmp_path / "etc" / "audit" / "rules.d"
+    rules.mkdir(parents=True)
+    for group in groups:
+        (rules / f"keel-{group['order']}-{group['name'].replace('_', '-')}.rules").write_text("-w /x\n")
+    (tmp_path / "etc" / "audit" / "audit.rules").write_text("-D\n")
+    values = defaults("auditd")
+    assert run_check(control, values, tmp_path) == 0
+    (rules / "keel-11-user-emulation.rules").unlink()
+    assert run_check(control, values, tmp_path) == 1
+    assert run_check(control, dict(values, keel_auditd_disabled_rules=["user_emulation"]), tmp_path) == 0

@@ -66,6 +66,14 @@ def test_a_broken_control_is_refused_naming_the_rule(tmp_path, change, message):
     assert (message or "title, check required") in str(raised.value)
 
 
+def test_a_check_may_not_depend_on_a_secret(tmp_path):
+    root = _role(tmp_path, [CONTROL])
+    spec = tmp_path / "demo" / "meta" / "argument_specs.yml"
+    spec.write_text(yaml.safe_dump({"argument_specs": {"main": {"options": {"keel_demo_on": {"no_log": True}}}}}))
+    with pytest.raises(KeelRuleError, match="settings keel_demo_on are no_log: a check may not depend on a secret"):
+        role_controls.role_controls("demo", root)
+
+
 def test_ids_are_unique_and_a_benchmark_is_required(tmp_path):
     with pytest.raises(KeelRuleError, match=r"control 1\.2\.3: id used twice"):
         role_controls.role_controls("demo", _role(tmp_path / "a", [CONTROL, CONTROL]))
