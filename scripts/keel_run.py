@@ -95,7 +95,10 @@ def install_packages(packages):
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     if tool == "apt-get" and run(["apt-get", "update", "-q"], env=env).returncode != 0:
         raise RunError("apt-get update failed")
-    if run([tool, "install", "-y", "-q", *packages], env=env).returncode != 0:
+    # Debian's ansible-core recommends the whole `ansible` community bundle (hundreds of
+    # collections, minutes to unpack): the baseline needs none of it.
+    options = ["--no-install-recommends"] if tool == "apt-get" else []
+    if run([tool, "install", "-y", "-q", *options, *packages], env=env).returncode != 0:
         raise RunError(f"{tool} install {' '.join(packages)} failed")
 
 

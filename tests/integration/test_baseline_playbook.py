@@ -44,8 +44,9 @@ def seed(ssm, settings):
         ssm.put_parameter(Name=f"{PATH}/{name}", Value=value, Type=kind, Overwrite=True)
 
 
-def run_baseline(tmp_path, endpoint, bin_dir, extra_vars=None, extra_env=None, verbosity=4):
-    """playbooks/baseline.yml then the recording play, in one run, as root without sudo."""
+def run_baseline(tmp_path, endpoint, bin_dir, extra_vars=None, extra_env=None, verbosity=4, unset_path=False):
+    """playbooks/baseline.yml then the recording play, in one run, as root without sudo
+    (unset_path: no keel_baseline_parameter_path at all, the role default decides)."""
     record = tmp_path / "settings.json"
     variables = {
         **ROLES_OFF,
@@ -56,6 +57,8 @@ def run_baseline(tmp_path, endpoint, bin_dir, extra_vars=None, extra_env=None, v
         "baseline_settings_file": str(record),
         **(extra_vars or {}),
     }
+    if unset_path:
+        del variables["keel_baseline_parameter_path"]
     result = run_playbook(
         [BASELINE, RECORD],
         tmp_path,
@@ -131,10 +134,16 @@ def test_an_empty_path_fails_naming_it(moto, tmp_path):
     assert f"no parameters under path {PATH}" in result.output, result.output[-3000:]
 
 
-def test_without_a_path_nothing_is_read(moto, ssm, tmp_path):
+@pytest.mark.parametrize("given", ["empty", "role default"])
+def test_without_a_path_nothing_is_read(moto, ssm, tmp_path, ansible, given):
+    """The role default and the documents' ParameterPath '' (an instance's first run). Under
+    Debian's 2.14 this once failed at "Apply the settings as facts": the skipped task's loop
+    was templated with its variables undefined."""
+    _version, bin_dir = ansible
     seed(ssm, SETTINGS)
+    variables = {"keel_baseline_parameter_path": ""} if given == "empty" else {}
     with AwsProxy(moto.url) as proxy:
-        result, recorded = run_baseline(tmp_path, proxy.url, VENV_BIN, {"keel_baseline_parameter_path": ""})
+        result, recorded = run_baseline(tmp_path, proxy.url, bin_dir, variables, unset_path=given == "role default")
         requests = dict(proxy.counts)
     assert result.returncode == 0, result.output[-3000:]
     assert recorded == {} and requests == {}

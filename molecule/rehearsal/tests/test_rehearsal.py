@@ -33,6 +33,13 @@ def test_instance_runs_the_distributions_ansible_core_2_14(host):
     assert host.package("ansible-core").is_installed
 
 
+@pytest.mark.testinfra_hosts("keel-rehearsal-document")
+def test_keel_run_installed_ansible_core_without_the_community_bundle(host):
+    """Debian's ansible-core recommends `ansible` (hundreds of collections): keel-run
+    installs without recommends (AWS-ApplyAnsiblePlaybooks' stand-in installs its own way)."""
+    assert not host.package("ansible").is_installed
+
+
 @pytest.mark.parametrize("index", [0, 1])
 def test_commands_ran_clean(host, index):
     commands = COMMANDS[host.backend.get_hostname()]
