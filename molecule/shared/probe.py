@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""TCP probes from the prober container (test tool of the molecule scenario `ufw`).
+"""TCP probes (test tool of the molecule scenarios `ufw`, from its prober container, and
+`vm`, from the host through QEMU's forwarded ports).
 
   probe.py connect HOST PORT [--source IP] [--timeout S] [--banner]
-      one connection; prints JSON {"result": open|refused|timeout|error:..., "seconds": ..., "banner": ...}
+      one connection; prints JSON {"result": open|refused|timeout|silent|error:..., "seconds": ..., "banner": ...}
   probe.py many < JSON
       connections in parallel, each {"host", "port", "source", "timeout", "banner"}
       (optional but host and port); prints the results as a JSON list, in order
   probe.py burst HOST PORT --source IP --count N
       N connections one after the other from one source (the rate-limit test)
   probe.py watch --out FILE --stop FILE --target NAME=HOST:PORT ... --source IP ... [--timeout S]
+                [--interval S] [--banner]
       one thread per target (HOST of an IPv6 target in brackets), a new connection every
-      second from the sources of the target's family in rotation (the management port is
-      rate limited per source), one JSON line per probe, until the stop file exists
+      interval (1 s) from the sources of the target's family in rotation (the management
+      port is rate limited per source), one JSON line per probe, until the stop file exists
+
+--banner: the port counts as open only when the service speaks first (ssh's banner, the
+scenario's listeners). Through QEMU's user-mode port forwarding the host side of a
+connection is always accepted; when the guest refuses or drops it, QEMU closes it without
+a byte, which shows here as "silent".
 
 A firewall that drops answers nothing (timeout); a reject or a closed port answers
 (refused). Every result carries the seconds the attempt took. Linux sends a SYN at 0, 1
@@ -42,7 +49,13 @@ def connect(host, port, source=None, timeout=3.0, banner=False):
         sock.connect((host, port))
         answer = {"result": "open", "seconds": round(time.monotonic() - started, 3)}
         if banner:
-            answer["banner"] = sock.recv(256).decode("ascii", "replace").strip()
+            try:
+                answer["banner"] = sock.recv(256).decode("ascii", "replace").strip()
+            except (socket.timeout, ConnectionResetError):
+                answer["banner"] = ""
+            if not answer["banner"]:
+                answer["result"] = "silent"
+            answer["seconds"] = round(time.monotonic() - started, 3)
         return answer
     except ConnectionRefusedError:
         result = "refused"
@@ -87,7 +100,7 @@ def watch(args):
                 started = time.time()
                 source = sources[count % len(sources)]
                 record = {"t": round(started, 3), "target": name, "source": source}
-                record.update(connect(host, port, source=source, timeout=args.timeout))
+                record.update(connect(host, port, source=source, timeout=args.timeout, banner=args.banner))
                 with lock:
                     out.write(json.dumps(record) + "\n")
                     out.flush()
@@ -130,6 +143,7 @@ def main(argv=None):
     loop.add_argument("--source", action="append", default=[])
     loop.add_argument("--interval", type=float, default=1.0)
     loop.add_argument("--timeout", type=float, default=5.0)
+    loop.add_argument("--banner", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "connect":
         print(json.dumps(connect(args.host, args.port, args.source, args.timeout, args.banner)))
