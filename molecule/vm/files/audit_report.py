@@ -106,7 +106,8 @@ def main(directory, reasons_file):
     index_before, index_after = lynis_before.get("hardening_index"), lynis_after.get("hardening_index")
     lines += [
         "",
-        f"Lynis hardening index: {index_before} before, {index_after} after.",
+        f"Lynis hardening index (its accounting, authentication and firewalls tests only): {index_before} before,"
+        f" {index_after} after.",
         "",
         "Lynis findings in the roles' areas after the baseline:",
         "",
