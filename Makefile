@@ -108,7 +108,7 @@ demo: venv images
 audit-vm: venv vm-images
 	rm -rf build/vm-audit && mkdir -p build/vm-audit
 	KEEL_VM_STATE=$(CURDIR)/build/vm-audit/state MOLECULE_PROJECT_DIRECTORY=$(CURDIR) \
-		$(BIN)/ansible-playbook molecule/vm/audit.yml
+		$(BIN)/ansible-playbook -i molecule/vm/inventory/hosts.yml molecule/vm/audit.yml
 
 bench: venv
 	$(BIN)/python benchmarks/lookup_fleet.py
