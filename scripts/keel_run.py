@@ -164,7 +164,8 @@ def wait_before_read(path, limit):
     if limit == 0:
         log("no wait before the settings read (MaxReadDelaySeconds=0)")
         return 0.0
-    delay = random.uniform(0, limit)
+    # Only spreads start times: nothing depends on it being unpredictable.
+    delay = random.uniform(0, limit)  # noqa: S311
     log(f"waiting {delay:.1f} s (random, at most MaxReadDelaySeconds={limit}) before the settings read")
     time.sleep(delay)
     return delay

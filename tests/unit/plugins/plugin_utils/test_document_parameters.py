@@ -126,7 +126,9 @@ def test_delivery_parameters_are_anchored():
     assert not re.search(pattern, "http://s3.amazonaws.com/b/x.zip")
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("0", 0), ("7", 7), ("300", 300), ("999", 999), ("1799", 1799), ("1800", 1800)])
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("0", 0), ("7", 7), ("300", 300), ("999", 999), ("1799", 1799), ("1800", 1800)]
+)
 def test_max_read_delay_accepts_0_to_1800(value, seconds):
     assert max_read_delay({"SSM_MaxReadDelaySeconds": value}) == seconds
     # The document refuses what the helper refuses: one rule for both.
