@@ -324,6 +324,8 @@ def rehearse(demo):
         # As the association passes it: the step verifies the download against it.
         "BundleSha256": demo.plan[0]["parameters"]["BundleSha256"],
         "ParameterPath": BASELINE_PATH,
+        # Two containers, no fleet to spread: no random wait before the settings read.
+        "MaxReadDelaySeconds": "0",
         "AwsEndpointUrl": f"http://{MOTO}:5000",
         "AwsRegion": "us-east-1",
     }

@@ -10,11 +10,13 @@ It
 2. turns the agent's SSM_<Name> variables into typed extra vars (only the non-empty
    ones, so Parameter Store and role defaults still apply), with the same names and
    rules as the generated documents (plugin_utils/document_parameters.py);
-3. runs `ansible-playbook -i localhost, -c local PLAYBOOK` from the bundle and exits
+3. when a ParameterPath is set, waits a random 0..MaxReadDelaySeconds seconds, so the
+   instances State Manager starts together spread their Parameter Store reads;
+4. runs `ansible-playbook -i localhost, -c local PLAYBOOK` from the bundle and exits
    with its status, so a failed run makes the association non-compliant.
 
-Step 1 uses the standard library only (nothing may be installed yet); step 2 needs
-PyYAML, so it runs under the Python that runs Ansible (`--stage run`).
+Step 1 uses the standard library only (nothing may be installed yet); steps 2 to 4
+need PyYAML, so it runs under the Python that runs Ansible (`--stage run`).
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 MIN_CORE = (2, 14)
 VENV_ROOT = "/opt/keel-ssm"
@@ -152,6 +156,21 @@ def ensure_ansible(source, version):
     return distro_ansible()
 
 
+def wait_before_read(path, limit):
+    """Step 3: sleep a random 0..limit s before the playbook reads the settings under
+    `path`. No path, no read, no wait. Returns the seconds waited."""
+    if not path:
+        return 0.0
+    if limit == 0:
+        log("no wait before the settings read (MaxReadDelaySeconds=0)")
+        return 0.0
+    # Only spreads start times: nothing depends on it being unpredictable.
+    delay = random.uniform(0, limit)  # noqa: S311
+    log(f"waiting {delay:.1f} s (random, at most MaxReadDelaySeconds={limit}) before the settings read")
+    time.sleep(delay)
+    return delay
+
+
 def stage_prepare(args):
     """Step 1 (standard library only), then hand over to the Ansible Python."""
     ansible_playbook, python = ensure_ansible(agent_value("AnsibleSource", "distro"), agent_value("AnsibleCoreVersion"))
@@ -162,22 +181,28 @@ def stage_prepare(args):
 
 
 def stage_run(args):
-    """Steps 2 and 3, under the Python that runs Ansible (PyYAML is there)."""
+    """Steps 2 to 4, under the Python that runs Ansible (PyYAML is there)."""
     sys.path.insert(0, os.path.join(args.bundle, "collections"))
     from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
-    from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import extra_vars_from_environment
+    from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters import (
+        extra_vars_from_environment,
+        max_read_delay,
+    )
 
     mode = agent_value("Mode", "apply")
     if mode not in MODES:
         raise RunError(f"Mode: must be one of {', '.join(MODES)}")
     try:
         extra_vars = extra_vars_from_environment(args.role, os.environ)
+        delay_limit = max_read_delay(os.environ)
     except KeelRuleError as exc:
         raise RunError(str(exc)) from None
     playbook = os.path.join(args.bundle, args.playbook)
     if not os.path.isfile(playbook):
         raise RunError(f"{args.playbook}: not in the bundle")
     log(f"{args.role}: {len(extra_vars)} setting(s) from document parameters: {', '.join(sorted(extra_vars)) or '-'}")
+    # Every value was checked above: a refused one fails at once, not after the wait.
+    wait_before_read(extra_vars.get("keel_baseline_parameter_path"), delay_limit)
     with tempfile.TemporaryDirectory(prefix="keel-run.") as private:
         vars_file = os.path.join(private, "extra-vars.json")
         # -c local: modules must run under the Python that runs Ansible (it has boto3).

@@ -44,6 +44,13 @@ BUNDLE_URL_PATTERN = r"^https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9._/
 BUNDLE_SHA256_PATTERN = r"^[0-9a-f]{64}$"
 ANSIBLE_CORE_VERSION_PATTERN = r"^2\.(1[4-9]|2[0-9])\.[0-9]{1,3}$"
 DEFAULT_ANSIBLE_CORE_VERSION = "2.17.14"
+# State Manager starts max_concurrency targets together; each then reads its settings
+# from Parameter Store, whose get calls share one account-wide rate (40 TPS by default).
+# A random wait of 0..N s before the read spreads them out. 0 disables it; at most 30 min
+# (the step's timeout is 3600 s, and the run itself needs the rest). No leading zero.
+MAX_READ_DELAY_PATTERN = r"^(0|[1-9][0-9]{0,2}|1[0-7][0-9]{2}|1800)$"
+MAX_READ_DELAY_LIMIT = 1800
+DEFAULT_MAX_READ_DELAY = "300"
 DELIVERY_PARAMETERS = {
     "BundleUrl": {
         "type": "String",
@@ -77,6 +84,16 @@ DELIVERY_PARAMETERS = {
         "and change nothing.",
         "default": "apply",
         "allowedValues": ["apply", "check"],
+    },
+    "MaxReadDelaySeconds": {
+        "type": "String",
+        "description": "keel-run waits a random 0 to this many seconds before the settings read under "
+        "ParameterPath, so that the instances State Manager starts together (max_concurrency) do not read "
+        "Parameter Store in one burst against the account's shared rate (40 TPS by default). 0 = no wait; "
+        f"at most {MAX_READ_DELAY_LIMIT}. No ParameterPath, no read, no wait. The wait counts against the "
+        "step's 3600 s timeout.",
+        "default": DEFAULT_MAX_READ_DELAY,
+        "allowedPattern": MAX_READ_DELAY_PATTERN,
     },
 }
 
@@ -205,6 +222,19 @@ def check_value(name: str, definition: Mapping[str, Any], value: str) -> str:
     if pattern and not re.fullmatch(pattern, value):
         raise KeelRuleError(f"{name}: value does not match {pattern}")
     return value
+
+
+def max_read_delay(environ: Mapping[str, str]) -> int:
+    """MaxReadDelaySeconds from the agent's SSM_MaxReadDelaySeconds, in seconds. Unset
+    (keel-run called by hand) means the document default; an empty or malformed value
+    is refused, as the service would."""
+    value = environ.get("SSM_MaxReadDelaySeconds", DEFAULT_MAX_READ_DELAY)
+    if not re.fullmatch(MAX_READ_DELAY_PATTERN, value):
+        raise KeelRuleError(
+            f"MaxReadDelaySeconds: must be a whole number of seconds from 0 to {MAX_READ_DELAY_LIMIT} without a "
+            f"leading zero (0 = no wait), matching {MAX_READ_DELAY_PATTERN}"
+        )
+    return int(value)
 
 
 def extra_vars_from_environment(role: str, environ: Mapping[str, str], roles_dir: str | None = None) -> dict[str, Any]:

@@ -99,6 +99,8 @@ def keel_run(unpacked, tmp_path, ssm_env, fail=False):
         "HOME": str(tmp_path),
         "KEEL_TEST_RECORD": str(record),
         "KEEL_TEST_FAIL": "yes" if fail else "no",
+        # No wait before the settings read unless a test asks for one (unset is 300 s).
+        "SSM_MaxReadDelaySeconds": "0",
         **ssm_env,
     }
     result = subprocess.run(
@@ -140,6 +142,21 @@ def test_keel_run_passes_typed_settings_and_leaves_empty_ones_out(bundle, tmp_pa
     assert recorded["python"].startswith(str(Path(sys.executable).parent))
 
 
+def test_keel_run_waits_a_bounded_random_time_before_the_settings_read(bundle, tmp_path):
+    unpacked = unpack(bundle[0], tmp_path)
+    result, recorded = keel_run(
+        unpacked, tmp_path, {"SSM_ParameterPath": "/baseline/prod", "SSM_MaxReadDelaySeconds": "1"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    waited = re.search(
+        r"keel-run: waiting (\d+\.\d) s \(random, at most MaxReadDelaySeconds=1\) before the settings read\n"
+        r"(.*\n)*keel-run: \$ \S+ansible-playbook ",
+        result.stdout,
+    )
+    assert waited and 0 <= float(waited.group(1)) <= 1, result.stdout
+    assert recorded["vars"]["keel_baseline_parameter_path"] == "/baseline/prod"
+
+
 def test_keel_run_check_mode(bundle, tmp_path):
     unpacked = unpack(bundle[0], tmp_path)
     result, recorded = keel_run(unpacked, tmp_path, {"SSM_Mode": "check"})
@@ -160,6 +177,7 @@ def test_keel_run_fails_with_the_playbook(bundle, tmp_path):
         ({"SSM_ParameterPath": "/x'; reboot"}, "ParameterPath: value does not match"),
         ({"SSM_Pam": "maybe"}, "Pam: value is not one of the allowed values"),
         ({"SSM_Mode": "destroy"}, "Mode: must be one of apply, check"),
+        ({"SSM_MaxReadDelaySeconds": "1801"}, "MaxReadDelaySeconds: must be a whole number of seconds from 0 to 1800"),
         ({"SSM_AnsibleSource": "curl"}, "AnsibleSource: must be one of distro, venv"),
         ({"SSM_AnsibleSource": "venv", "SSM_AnsibleCoreVersion": "2.9.1"}, "AnsibleCoreVersion: must look like"),
     ],

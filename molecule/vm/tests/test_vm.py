@@ -102,6 +102,26 @@ def test_settings_came_from_where_they_should(name):
         assert "1 setting(s) from document parameters: keel_baseline_ssm_agent" in log
 
 
+WAITED = re.compile(
+    r"keel-run: waiting (\d+\.\d) s \(random, at most MaxReadDelaySeconds=(\d+)\) before the settings read"
+)
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["converge", "rerun"])
+def test_keel_run_waited_a_bounded_random_time_only_before_a_read(name, first):
+    """The settings guest's document passes MaxReadDelaySeconds=20 with its ParameterPath;
+    the defaults guest has no path, so nothing is read and nothing waited for (its document
+    default, 300, notwithstanding)."""
+    waits = WAITED.findall(output(name, first))
+    if name != SETTINGS_HOST:
+        assert waits == []
+        return
+    limit = VARS["vm_settings_parameters"]["MaxReadDelaySeconds"]
+    assert limit == "20"
+    assert len(waits) == 1 and waits[0][1] == limit, output(name, first)[:3000]
+    assert 0 <= float(waits[0][0]) <= int(limit)
+
+
 def test_the_first_run_refreshed_the_empty_apt_lists_for_pam(host, name):
     """The image has no apt lists and nothing ran apt before the document: the pam role
     found its packages missing and refreshed the lists itself."""

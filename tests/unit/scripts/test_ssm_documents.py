@@ -132,6 +132,8 @@ def test_new_and_old_agents_hand_the_same_values_to_keel_run(path, tmp_path):
     env = seen[emulator.NEW_AGENT]["env"]
     assert env["SSM_Mode"] == "check"
     assert env["SSM_AnsibleSource"] == "distro"
+    # The default wait before the settings read reaches keel-run from old agents too.
+    assert env["SSM_MaxReadDelaySeconds"] == "300"
     assert set(env) == {f"SSM_{name}" for name in document["parameters"]}
     assert "--role" in seen[emulator.NEW_AGENT]["argv"]
 

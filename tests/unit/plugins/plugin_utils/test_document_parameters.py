@@ -15,6 +15,7 @@ from ansible_collections.keel.ssm.plugins.plugin_utils.document_parameters impor
     document_name,
     document_settings,
     extra_vars_from_environment,
+    max_read_delay,
     parameter_definition,
     parameter_name,
     value_rule,
@@ -123,6 +124,28 @@ def test_delivery_parameters_are_anchored():
     assert re.search(pattern, "https://s3.eu-west-1.amazonaws.com/bucket/keel-ssm/keel-ssm-bundle.zip")
     assert not re.search(pattern, "https://s3.amazonaws.com/b/x.zip;reboot")
     assert not re.search(pattern, "http://s3.amazonaws.com/b/x.zip")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("0", 0), ("7", 7), ("300", 300), ("999", 999), ("1799", 1799), ("1800", 1800)]
+)
+def test_max_read_delay_accepts_0_to_1800(value, seconds):
+    assert max_read_delay({"SSM_MaxReadDelaySeconds": value}) == seconds
+    # The document refuses what the helper refuses: one rule for both.
+    assert re.search(DELIVERY_PARAMETERS["MaxReadDelaySeconds"]["allowedPattern"], value)
+
+
+def test_max_read_delay_unset_is_the_document_default():
+    assert DELIVERY_PARAMETERS["MaxReadDelaySeconds"]["default"] == "300"
+    assert max_read_delay({}) == 300
+
+
+@pytest.mark.parametrize("bad", ["1801", "2000", "01", "00", "-1", "", " 5", "5 ", "1.5", "1e3", "300\n", "$(id)"])
+def test_max_read_delay_refuses_anything_else_naming_the_field_and_rule(bad):
+    with pytest.raises(KeelRuleError, match=r"^MaxReadDelaySeconds: must be a whole number of seconds from 0 to 1800"):
+        max_read_delay({"SSM_MaxReadDelaySeconds": bad})
+    if not bad.endswith("\n"):  # the service's `$` admits one final newline; keel-run does not
+        assert not re.search(DELIVERY_PARAMETERS["MaxReadDelaySeconds"]["allowedPattern"], bad)
 
 
 def test_extra_vars_are_typed_and_empty_means_unset(roles_dir):
