@@ -25,8 +25,13 @@ SECRET = secure_value("compliance-activation")
 # A setting value that reaches a check (the management port) and must not reach a detail.
 PORT = "4422"
 UFW = ["4.2.1", "4.2.2", "4.2.7", "4.2.3"]
-EXPECTED = {"SSM.1": "NON_COMPLIANT", "4.2.1": "COMPLIANT", "4.2.2": "COMPLIANT", "4.2.7": "COMPLIANT",
-            "4.2.3": "NON_COMPLIANT"}
+EXPECTED = {
+    "SSM.1": "NON_COMPLIANT",
+    "4.2.1": "COMPLIANT",
+    "4.2.2": "COMPLIANT",
+    "4.2.7": "COMPLIANT",
+    "4.2.3": "NON_COMPLIANT",
+}
 NOT_SENT = "compliance report not sent: "
 
 
@@ -38,7 +43,8 @@ def make_root(tmp_path):
         "var/lib/dpkg/status": "Package: ufw\nStatus: install ok installed\nMaintainer: t\nVersion: 1\n"
         "Architecture: all\nDescription: t\n\n",
         "etc/ufw/ufw.conf": "ENABLED=yes\nLOGLEVEL=low\n",
-        "etc/default/ufw": 'DEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n',
+        "etc/default/ufw": 'DEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\n'
+        'DEFAULT_FORWARD_POLICY="DROP"\n',
         "etc/ufw/user.rules": f"### tuple ### limit tcp {PORT} 0.0.0.0/0 any 0.0.0.0/0 in\n"
         "### tuple ### allow any any 0.0.0.0/0 any 0.0.0.0/0 in_lo\n"
         "### tuple ### deny any any 0.0.0.0/0 any 127.0.0.0/8 in\n",
@@ -75,8 +81,9 @@ def run(tmp_path, endpoint, bin_dir=VENV_BIN, extra_vars=None, env=None, check=T
     environment = {"AWS_SSM_INSTANCE_ID": INSTANCE, "SSM_COMMAND_ID": COMMAND_ID}
     environment.update(env or {})
     args = ["-i", "localhost,", "-c", "local"] + (["--check"] if check else [])
-    return run_playbook(PLAYBOOK, tmp_path, endpoint, args, variables, forks=1, verbosity=4, bin_dir=bin_dir,
-                        extra_env=environment)
+    return run_playbook(
+        PLAYBOOK, tmp_path, endpoint, args, variables, forks=1, verbosity=4, bin_dir=bin_dir, extra_env=environment
+    )
 
 
 def stored(double):
@@ -156,8 +163,12 @@ def test_without_a_node_id_only_the_checks_run(double, tmp_path, ansible):
 def test_off_never_reports_and_on_without_a_node_id_fails_before_anything(double, tmp_path):
     off = run(tmp_path / "off", double.proxy.url, extra_vars={"keel_baseline_compliance": "off"})
     assert off.returncode == 0 and double.proxy.total() == 0
-    on = run(tmp_path / "on", double.proxy.url, extra_vars={"keel_baseline_compliance": "on"},
-             env={"AWS_SSM_INSTANCE_ID": ""})
+    on = run(
+        tmp_path / "on",
+        double.proxy.url,
+        extra_vars={"keel_baseline_compliance": "on"},
+        env={"AWS_SSM_INSTANCE_ID": ""},
+    )
     assert on.returncode != 0
     assert "keel_baseline_compliance is on, so the report needs the managed node's id" in on.output
     assert "Run each applied control's check" not in on.output

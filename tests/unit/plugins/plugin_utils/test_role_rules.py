@@ -132,5 +132,7 @@ def test_baseline_compliance_rules():
         "baseline", defaults("baseline", compliance_type="Custom:keel.baseline", compliance_resource_id="i" * 101)
     )
     assert problems[0].startswith("keel_baseline_compliance_type: letters, digits and _")
-    assert problems[1] == "keel_baseline_compliance_resource_id: 1 to 100 characters (an instance id such as" \
+    assert (
+        problems[1] == "keel_baseline_compliance_resource_id: 1 to 100 characters (an instance id such as"
         " i-0123456789abcdef0 or mi-...)"
+    )
