@@ -19,6 +19,10 @@ from typing import Any, Callable
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.keel.ssm.plugins.module_utils.documents.compliance import (
+    check_compliance_type,
+    check_resource_id,
+)
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
 from ansible_collections.keel.ssm.plugins.module_utils.host.ssm_agent_rules import settings_problems
 from ansible_collections.keel.ssm.plugins.module_utils.host.ufw_rules import desired_rules
@@ -175,14 +179,28 @@ def ssm_agent_problems(settings: Settings) -> list[str]:
 
 
 def baseline_problems(settings: Settings) -> list[str]:
+    problems = []
     path = settings.get("keel_baseline_parameter_path") or ""
     if path and not PARAMETER_PATH.match(str(path)):
-        return [
+        problems.append(
             "keel_baseline_parameter_path must be empty or a Parameter Store path such as /baseline/prod"
             " (a leading '/', then levels of letters, digits, '_', '.', '-' separated by single '/', no"
             f" trailing '/'); got {json.dumps(path)}"
-        ]
-    return []
+        )
+    # The compliance report's own rules, checked before the roles change anything rather
+    # than when the report is sent (a report that fails to send does not fail the run).
+    compliance_type = settings.get("keel_baseline_compliance_type", "Custom:KeelBaseline")
+    try:
+        check_compliance_type(compliance_type)
+    except KeelRuleError as exc:
+        problems.append(f"keel_baseline_{exc}")
+    resource_id = settings.get("keel_baseline_compliance_resource_id") or ""
+    if resource_id:
+        try:
+            check_resource_id(str(resource_id), "keel_baseline_compliance_resource_id")
+        except KeelRuleError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 ROLE_RULES: dict[str, Callable[[Settings], list[str]]] = {

@@ -124,3 +124,15 @@ def test_an_unknown_role_is_refused():
         role_problems("nginx", {})
     with pytest.raises(AnsibleFilterError, match=r"keel\.ssm\.role_problems: role: 'nginx'"):
         role_problems_filter({}, "nginx")
+
+
+def test_baseline_compliance_rules():
+    assert role_problems("baseline", defaults("baseline", compliance_resource_id="mi-0123456789abcdef0")) == []
+    problems = role_problems(
+        "baseline", defaults("baseline", compliance_type="Custom:keel.baseline", compliance_resource_id="i" * 101)
+    )
+    assert problems[0].startswith("keel_baseline_compliance_type: letters, digits and _")
+    assert (
+        problems[1] == "keel_baseline_compliance_resource_id: 1 to 100 characters (an instance id such as"
+        " i-0123456789abcdef0 or mi-...)"
+    )
