@@ -9,6 +9,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelError
+from ansible_collections.keel.ssm.plugins.modules.bundle import ARGUMENT_SPEC
 from ansible_collections.keel.ssm.plugins.plugin_utils import bundle_builder
 
 
@@ -19,7 +20,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec={"dest": {"type": "path", "required": True}})
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             built = bundle_builder.build(args["dest"], write=not self._task.check_mode)
         except KeelError as error:

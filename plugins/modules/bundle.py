@@ -8,7 +8,7 @@ short_description: Build the keel.ssm bundle (the zip the keel-ssm-* documents r
 version_added: 0.1.0
 description:
   - Builds, on the controller, the zip the C(keel-ssm-*) SSM documents and the AWS-owned
-    C(AWS-ApplyAnsiblePlaybooks) document download: C(ansible.cfg), the playbooks instances run
+    C(AWS-ApplyAnsiblePlaybooks) document download, with C(ansible.cfg), the playbooks instances run
     (C(playbooks/baseline.yml) and one per role), this collection's plugins, roles,
     C(meta/runtime.yml) and C(LICENSE), C(bin/keel-run) and C(BUNDLE.json).
   - What ships is an explicit list; test harnesses (such as C(playbooks/rehearse.yml)) and
@@ -72,3 +72,7 @@ files:
   returned: always
   type: int
 """
+
+# keel.ssm.bundle runs as an action plugin (plugins/action/bundle.py), which validates its
+# arguments against this spec; there is no module code to run on a host.
+ARGUMENT_SPEC = {"dest": {"type": "path", "required": True}}

@@ -85,5 +85,5 @@ def test_publish_from_the_installed_collection(installed, moto, tmp_path):
     # Nothing written into the installed collection, nothing left in the working directory.
     assert snapshot(root) == before
     assert list(work.iterdir()) == []
-    assert not [path for path in root.rglob("*.zip")]
+    assert not list(root.rglob("*.zip"))
     assert os.listdir(bundle.parent) == ["keel-ssm-bundle.zip"]  # no temporary file left
