@@ -23,7 +23,7 @@ from ansible_collections.keel.ssm.plugins.plugin_utils import bundle_builder  # 
 
 def build(output=DEFAULT_OUTPUT):
     """(path, sha256, number of files) of the bundle written to output."""
-    result = bundle_builder.build(output, root=REPO_ROOT, scratch="build")
+    result = bundle_builder.build(output, root=REPO_ROOT)
     return result["dest"], result["sha256"], result["files"]
 
 

@@ -30,7 +30,9 @@ options:
       - Path of the zip to write on the controller. Its directory is created if needed; the
         zip is written to a temporary file beside it and renamed into place.
       - Must be outside the collection's own directory (an installed collection is
-        shared, and is checked against its C(FILES.json)).
+        shared, and is checked against its C(FILES.json)). The one exception is the
+        C(build/) directory of a checkout (a collection with its C(galaxy.yml)), which
+        C(build_ignore) keeps out of the collection tarball.
       - C(changed) is true when I(dest) did not already hold these bytes.
     type: path
     required: true

@@ -44,6 +44,8 @@ COLLECTION_CONTENT = ("LICENSE", "meta/runtime.yml", "plugins", "roles")
 RUNNER = "scripts/keel_run.py"
 # Editor, Python and VCS leftovers a checkout may hold inside an allowed directory.
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".retry", ".orig", ".rej", ".swp", "~")
+# The one directory of a checkout (not of an installed collection) dest may be in.
+CHECKOUT_SCRATCH = "build"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 BUNDLE_ANSIBLE_CFG = """\
 # keel.ssm bundle: ansible-playbook run from this directory finds the bundled collection.
@@ -123,21 +125,22 @@ def zip_bytes(files):
     return buffer.getvalue()
 
 
-def check_dest(dest, root=COLLECTION_ROOT, scratch=None):
+def check_dest(dest, root=COLLECTION_ROOT):
     """The absolute dest, or KeelRuleError when it is empty or inside the collection.
-    scratch: a directory of the collection where writing is allowed all the same (only
-    scripts/build_bundle.py uses it, for a checkout's build/: build_ignored, git-ignored)."""
+
+    An installed collection is shared and checked against its FILES.json: nothing is
+    written in it. A checkout (galaxy.yml) may take the bundle in its build/ (make bundle,
+    make demo): galaxy.yml's build_ignore and .gitignore keep build/ out of the tarball and
+    of git, and the allow-list keeps it out of the next bundle."""
     if not dest:
         raise KeelRuleError("dest: required, the path of the zip to write (outside the collection)")
     dest = os.path.abspath(os.path.expanduser(dest))
     real_root = os.path.realpath(root)
     real_dest = os.path.realpath(dest)
     inside = real_dest == real_root or real_dest.startswith(real_root + os.sep)
-    if scratch and real_dest.startswith(os.path.join(real_root, scratch) + os.sep):
-        inside = False
+    if inside and os.path.isfile(os.path.join(real_root, "galaxy.yml")):
+        inside = not real_dest.startswith(os.path.join(real_root, CHECKOUT_SCRATCH) + os.sep)
     if inside:
-        # An installed collection is shared and checked by FILES.json; a bundle written
-        # there would also be read back into the next bundle of a checkout.
         raise KeelRuleError(
             f"dest: must be outside the collection's own directory ({real_root}), got {dest}; "
             "write the bundle under the working directory or ~/.cache/keel-ssm/"
@@ -145,11 +148,11 @@ def check_dest(dest, root=COLLECTION_ROOT, scratch=None):
     return dest
 
 
-def build(dest, root=COLLECTION_ROOT, write=True, scratch=None):
+def build(dest, root=COLLECTION_ROOT, write=True):
     """Build the bundle for dest: {dest, sha256, size, files, changed}. changed: dest did
     not already hold these bytes. write=False (check mode) only says what would change;
     otherwise the zip is written next to dest and renamed onto it (never half a file)."""
-    dest = check_dest(dest, root, scratch)
+    dest = check_dest(dest, root)
     files = bundle_files(root)
     data = zip_bytes(files)
     digest = hashlib.sha256(data).hexdigest()

@@ -131,6 +131,13 @@ def test_the_action_writes_where_asked_once_and_not_in_check_mode(bundle, tmp_pa
     assert os.listdir(dest.parent) == ["bundle.zip"]  # the temporary file was renamed
 
 
+def test_the_action_may_write_in_a_checkouts_build_directory(bundle):
+    """make demo publishes into build/demo/: build_ignore keeps build/ out of the tarball."""
+    status, output = run_action("-a", "dest=build/test-action/keel-ssm-bundle.zip", "--check")
+    assert status == 0 and '"changed": true' in output, output
+    assert not (REPO_ROOT / "build" / "test-action").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
