@@ -10,7 +10,8 @@ description:
   - Builds, on the controller, the zip the C(keel-ssm-*) SSM documents and the AWS-owned
     C(AWS-ApplyAnsiblePlaybooks) document download, with C(ansible.cfg), the playbooks instances run
     (C(playbooks/baseline.yml) and one per role), this collection's plugins, roles,
-    C(meta/runtime.yml) and C(LICENSE), C(bin/keel-run) and C(BUNDLE.json).
+    C(meta/runtime.yml) and C(LICENSE) with a C(MANIFEST.json) naming its version, C(bin/keel-run)
+    and C(BUNDLE.json).
   - What ships is an explicit list; test harnesses (such as C(playbooks/rehearse.yml)) and
     controller playbooks (C(playbooks/publish.yml)) do not.
   - Built from the collection the task runs from, a checkout or one installed with

@@ -7,7 +7,8 @@ and by scripts/build_bundle.py (make bundle): one implementation for both.
 Layout (what `unzip` in the command's working directory produces):
   ansible.cfg                 collections_path = ./collections
   playbooks/<name>.yml        INSTANCE_PLAYBOOKS (PlaybookFile for AWS-ApplyAnsiblePlaybooks)
-  collections/ansible_collections/keel/ssm/   COLLECTION_CONTENT of this collection
+  collections/ansible_collections/keel/ssm/   COLLECTION_CONTENT of this collection and a
+                              MANIFEST.json with its identity (namespace, name, version)
   bin/keel-run                the documents' runner (scripts/keel_run.py)
   BUNDLE.json                 collection, version, playbooks
 
@@ -100,6 +101,11 @@ def bundle_files(root=COLLECTION_ROOT):
     prefix = f"collections/ansible_collections/{meta['namespace']}/{meta['name']}/"
     for name, path in _collection_files(root).items():
         files[prefix + name] = (_read(path), 0o644)
+    # Generated, not copied (a checkout has none): the identity alone, so ansible-galaxy
+    # collection list shows the version and 2.14's ansible-doc lists the roles. No
+    # FILES.json: the bundle's integrity is its SHA-256, which the documents pin.
+    identity = {"collection_info": dict(meta, dependencies={}), "format": 1}
+    files[prefix + "MANIFEST.json"] = (json.dumps(identity, indent=2, sort_keys=True).encode() + b"\n", 0o644)
     for name in INSTANCE_PLAYBOOKS:
         files[f"playbooks/{name}"] = (_read(os.path.join(root, "playbooks", name)), 0o644)
     files["bin/keel-run"] = (_read(os.path.join(root, RUNNER)), 0o755)

@@ -73,12 +73,14 @@ def test_layout(bundle):
     assert playbooks == set(bundle_builder.INSTANCE_PLAYBOOKS)
     assert not playbooks & NOT_SHIPPED_PLAYBOOKS
     tops = {name.removeprefix(COLLECTION_PREFIX).split("/")[0] for name in names if name.startswith(COLLECTION_PREFIX)}
-    assert tops == {"LICENSE", "meta", "plugins", "roles"}
+    assert tops == {"LICENSE", "MANIFEST.json", "meta", "plugins", "roles"}
     assert f"{COLLECTION_PREFIX}meta/runtime.yml" in names
     assert not [name for name in names if "rehearse" in name or "__pycache__" in name or name.endswith(".pyc")]
     manifest = json.loads(zipfile.ZipFile(bundle[0]).read("BUNDLE.json"))
     galaxy = yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())
     assert manifest["version"] == galaxy["version"]
+    identity = json.loads(zipfile.ZipFile(bundle[0]).read(f"{COLLECTION_PREFIX}MANIFEST.json"))["collection_info"]
+    assert (identity["namespace"], identity["name"], identity["version"]) == ("keel", "ssm", galaxy["version"])
 
 
 def test_every_playbook_is_either_shipped_or_named_as_not_shipped():
