@@ -17,8 +17,11 @@ DEFAULT_OUTPUT = os.path.join(REPO_ROOT, "build", "keel-ssm-bundle.zip")
 # make venv links the checkout as .collections/ansible_collections/keel/ssm.
 sys.path.insert(0, os.path.join(REPO_ROOT, ".collections"))
 
-from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError  # noqa: E402
-from ansible_collections.keel.ssm.plugins.plugin_utils import bundle_builder  # noqa: E402
+try:
+    from ansible_collections.keel.ssm.plugins.module_utils.errors import KeelRuleError
+    from ansible_collections.keel.ssm.plugins.plugin_utils import bundle_builder
+except ImportError as error:  # pragma: no cover - a checkout without make venv
+    sys.exit(f"build_bundle.py: {error}; run `make venv` (it links the checkout into .collections/)")
 
 
 def build(output=DEFAULT_OUTPUT):
