@@ -35,6 +35,7 @@ pytest_plugins = [
     "tests.helpers.stubbed_ssm",
     "tests.helpers.appconfig_fixture",
     "tests.helpers.pam_roots",
+    "tests.helpers.collection_tarball",
 ]
 
 

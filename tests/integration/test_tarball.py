@@ -14,20 +14,16 @@ empty collections path by each supported ansible-core's own ansible-galaxy (the 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
-import pytest
-
+from tests.helpers.collection_tarball import VENV_BIN, clean_env
 from tests.helpers.fleet import PLAYBOOKS
 from tests.helpers.moto_endpoint import FAKE_CREDENTIALS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
 # The migration table's plugin names (README.md, "Moving from amazon.aws"); the test
 # checks the README says the same.
 RENAMES = {
@@ -36,55 +32,8 @@ RENAMES = {
     "group/amazon.aws.aws": "group/keel.ssm.aws",
 }
 SHIPPED = {"MANIFEST.json", "FILES.json", "README.md", "LICENSE", "CHANGELOG.rst", "meta", "plugins", "roles"}
-SHIPPED |= {"playbooks", "changelogs", "ssm_documents"}
+SHIPPED |= {"playbooks", "changelogs", "ssm_documents", "scripts"}
 AMAZON_RUN = []  # (record, output) of the playbook as written, shared by both cores' tests
-
-
-@pytest.fixture(scope="session")
-def tarball(tmp_path_factory):
-    out = tmp_path_factory.mktemp("tarball")
-    subprocess.run(
-        [str(VENV_BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(out), str(REPO_ROOT)],
-        check=True,
-        capture_output=True,
-        env=clean_env(out, VENV_BIN),
-    )
-    (path,) = out.glob("keel-ssm-*.tar.gz")
-    return path
-
-
-def clean_env(home, bin_dir, collections=None):
-    """No ansible.cfg, no Ansible home and no collections path of the checkout."""
-    config = Path(home) / "ansible.cfg"
-    config.touch()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "AWS_"))}
-    env.update(
-        ANSIBLE_CONFIG=str(config),
-        ANSIBLE_HOME=str(Path(home) / "ansible-home"),
-        ANSIBLE_NOCOLOR="1",
-        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
-    )
-    if collections is not None:
-        env["ANSIBLE_COLLECTIONS_PATH"] = str(collections)
-    return env
-
-
-@pytest.fixture
-def installed(tarball, tmp_path, ansible):
-    """(version, bin dir, env) with the tarball installed by that core's ansible-galaxy."""
-    version, bin_dir = ansible
-    collections = tmp_path / "collections"
-    collections.mkdir()
-    env = clean_env(tmp_path, bin_dir, collections)
-    subprocess.run(
-        [str(bin_dir / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(collections), str(tarball)],
-        check=True,
-        capture_output=True,
-        env=env,
-        cwd=tmp_path,
-    )
-    assert (collections / "ansible_collections" / "keel" / "ssm" / "MANIFEST.json").is_file()
-    return version, bin_dir, env, collections / "ansible_collections" / "keel" / "ssm"
 
 
 def test_the_tarball_ships_no_development_files(tarball):
@@ -98,6 +47,8 @@ def test_the_tarball_ships_no_development_files(tarball):
     }
     assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", "ansible.cfg"))]
     assert "LICENSE" in names and "meta/runtime.yml" in names
+    # keel.ssm.bundle puts the runner in the bundle; no other script ships.
+    assert [name for name in names if name.startswith("scripts/")] == ["scripts/keel_run.py"]
 
 
 def test_ansible_doc_renders_every_plugin_and_role_from_the_tarball(installed, tmp_path):
