@@ -221,7 +221,7 @@ def stage_run(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--bundle", required=True, help="the unpacked bundle")
     parser.add_argument("--role", required=True, help="baseline, or the role of a single-role document")
     parser.add_argument("--playbook", required=True, help="playbook path inside the bundle")

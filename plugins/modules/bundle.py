@@ -25,6 +25,7 @@ attributes:
     description: Builds the zip in memory and reports C(changed) exactly; writes nothing.
   diff_mode:
     support: none
+    description: A zip has no useful text diff; RV(sha256) tells whether the bytes changed.
 options:
   dest:
     description:
@@ -38,7 +39,7 @@ options:
     type: path
     required: true
 author:
-  - keel.ssm developers
+  - keel.ssm contributors (!UNKNOWN)
 seealso:
   - module: keel.ssm.s3_bundle
 """
