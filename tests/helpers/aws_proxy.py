@@ -56,7 +56,15 @@ class AwsProxy:
     """Start with .start(); point boto3 at .url. Thread-safe counters."""
 
     def __init__(
-        self, upstream_url, rate_limit_tps=None, throttle_ratio=0.0, seed=0, inject=None, port=None, responder=None
+        self,
+        upstream_url,
+        rate_limit_tps=None,
+        throttle_ratio=0.0,
+        seed=0,
+        inject=None,
+        port=None,
+        responder=None,
+        host="127.0.0.1",
     ):
         parsed = urllib.parse.urlsplit(upstream_url)
         self.upstream = (parsed.hostname, parsed.port or 80)
@@ -69,7 +77,12 @@ class AwsProxy:
         # operation_name(method, path, headers) names REST calls, handle(method, path, headers,
         # body) answers them -> (status, headers, body), or None to forward to moto.
         self.responder = responder
-        self.port = port or free_port()
+        # The address to listen on: loopback unless a caller's clients live elsewhere (make
+        # demo's containers reach it at their Docker network's gateway); never 0.0.0.0.
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 (refused here, not bound)
+            raise ValueError("AwsProxy host: a specific address, not every interface")
+        self.host = host
+        self.port = port or free_port(host)
         self.counts = Counter()
         self.throttled = Counter()
         self.lock = threading.Lock()
@@ -80,7 +93,7 @@ class AwsProxy:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     # -- measurements -------------------------------------------------------------------
     def reset_counts(self):
@@ -185,7 +198,7 @@ class AwsProxy:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = ThreadingHTTPServer((self.host, self.port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
