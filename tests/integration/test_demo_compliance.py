@@ -6,7 +6,10 @@ targeted that reported nothing, or a control that fails, fails the step."""
 
 from __future__ import annotations
 
+import socket
+import struct
 import sys
+import time
 
 import boto3
 import pytest
@@ -74,3 +77,15 @@ def test_an_instance_without_a_report_or_with_a_failing_control_fails_the_step(s
 def test_the_proxy_listens_on_one_address_never_every_interface():
     with pytest.raises(ValueError, match="a specific address"):
         AwsProxy("http://127.0.0.1:5000", host="0.0.0.0")  # noqa: S104 (what must be refused)
+
+
+def test_a_client_that_hangs_up_prints_no_traceback(capfd):
+    """make demo printed a ConnectionResetError traceback from the AppConfig proxy."""
+    with AwsProxy("http://127.0.0.1:5000") as proxy:
+        conn = socket.create_connection(("127.0.0.1", proxy.port))
+        time.sleep(0.2)  # the proxy now waits for a request line
+        # Closed with a reset (SO_LINGER 0), as a client drops a kept-alive connection.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+        time.sleep(0.5)
+    assert "Traceback" not in capfd.readouterr().err
