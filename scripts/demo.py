@@ -22,8 +22,17 @@ containers labelled like EC2 tags; nothing leaves this machine. Steps, in order:
 7. rehearse the planned association's document (keel-ssm-baseline) on each targeted
    instance exactly as the
    SSM agent would run it (playbooks/rehearse.yml: the agent emulator, a TEST DOUBLE,
-   then the document's shell step as shipped, with Debian's own ansible-core 2.14);
-8. print a compliance-style summary per instance, read back from the instances.
+   then the document's shell step as shipped, with Debian's own ansible-core 2.14); the
+   baseline reports one compliance item per control for the instance's id
+   (AWS_SSM_INSTANCE_ID, which the emulator exports as every agent does);
+8. read those reports back through the Systems Manager API (keel.ssm.compliance_info:
+   ListComplianceItems, one instance a call) and print them per control and instance.
+
+moto has no compliance API: the labelled TEST DOUBLE tests/helpers/ssm_compliance_double.py
+answers PutComplianceItems and ListComplianceItems (each request checked against the SSM
+service model) in a proxy on this host, in front of moto, bound to the Docker network's
+gateway address so that the instances reach it; their every other AWS call (the
+Parameter Store read) passes through it to moto unchanged.
 
 `--quick` stops after publishing (no instances), which is what the test suite runs; the
 rehearsal itself is covered by the molecule scenario `rehearsal`. Containers and the
@@ -34,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import hashlib
 import json
 import os
 import re
@@ -54,6 +64,7 @@ from ansible_collections.keel.ssm.plugins.module_utils.errors import redact  # n
 from tests.helpers.appconfig_double import AppConfigDouble  # noqa: E402
 from tests.helpers.aws_proxy import AwsProxy  # noqa: E402
 from tests.helpers.fleet import run_playbook  # noqa: E402
+from tests.helpers.ssm_compliance_double import SsmComplianceDouble  # noqa: E402
 
 DEMO_DIR = REPO_ROOT / "scripts" / "demo"
 BUILD_DIR = REPO_ROOT / "build" / "demo"
@@ -73,9 +84,12 @@ BASELINE_SETTINGS = {
     "pam": {"faillock_deny": "4", "pwquality_minlen": "16"},
     "auditd": {"num_logs": "7"},
     "ufw": {"allowed_ports": ["443/tcp"]},
-    # The real agent cannot be downloaded here; an instance running a document has one.
-    "ssm_agent": {"install": "false"},
 }
+# The instances are containers without the SSM agent (the emulator plays it, and the real
+# agent cannot be downloaded here), so its control SSM.1 cannot hold on them: the
+# rehearsal leaves the ssm_agent role out (SsmAgent=false), not the association.
+REHEARSAL_ONLY_PARAMETERS = {"SsmAgent": "false"}
+COMPLIANCE_TYPE = "Custom:KeelBaseline"
 FAKE_INSTANCE_CREDENTIALS = [
     "AWS_ACCESS_KEY_ID=testing",
     "AWS_SECRET_ACCESS_KEY=testing",
@@ -88,7 +102,6 @@ SYSTEMD_FLAGS = [
     *("--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock"),
     *("--security-opt", "seccomp=unconfined"),
 ]
-RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 # AppConfig: the application's feature flags, deployed with a linear strategy to an
 # environment watched by an alarm (scripts/demo/appconfig.yml).
 APPCONFIG = {
@@ -115,6 +128,10 @@ class Demo:
     plan: list = field(default_factory=list)
     targeted: list = field(default_factory=list)
     appconfig_endpoint: str = ""
+    # The SSM compliance TEST DOUBLE and its proxy's URL, which the instances reach.
+    compliance: SsmComplianceDouble | None = None
+    compliance_endpoint: str = ""
+    rehearsal_error: str = ""
 
     def say(self, text):
         print(redact(str(text), self.secrets), flush=True)
@@ -146,6 +163,12 @@ def docker(*args, check=True):
     return subprocess.run(["docker", *args], check=check, capture_output=True, text=True)
 
 
+def instance_id(name):
+    """A managed node id per container, as an agent has one: mi- and 17 hex digits,
+    derived from the name (playbooks/rehearse.yml derives the same by default)."""
+    return "mi-" + hashlib.sha1(name.encode()).hexdigest()[:17]  # noqa: S324 (an id, not security)
+
+
 def remove_stand_ins():
     """Only what this demo creates, by its names."""
     docker("rm", "-f", MOTO, *INSTANCES, check=False)
@@ -167,7 +190,21 @@ def start_aws_stand_in(demo):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"moto did not answer on {demo.endpoint}") from None
             time.sleep(0.5)
-    demo.say(f"moto (AWS stand-in) in container {MOTO}: {demo.endpoint} from here, http://{MOTO}:5000 from instances")
+    demo.say(f"moto (AWS stand-in) in container {MOTO}: {demo.endpoint}")
+    start_compliance_stand_in(demo)
+
+
+def start_compliance_stand_in(demo):
+    """The SSM compliance TEST DOUBLE in a proxy before moto, listening on the demo
+    network's gateway (this host's address on it; not every interface), so the
+    instances send their reports there and the read-back asks the same place."""
+    network = json.loads(docker("network", "inspect", NETWORK).stdout)[0]
+    gateway = network["IPAM"]["Config"][0]["Gateway"]
+    demo.compliance = SsmComplianceDouble()
+    proxy = AwsProxy(demo.endpoint, responder=demo.compliance, host=gateway).start()
+    atexit.register(proxy.stop)
+    demo.compliance_endpoint = proxy.url
+    demo.say(f"SSM compliance (TEST DOUBLE; moto has none) before moto: {proxy.url}, the instances' AWS endpoint")
 
 
 def load_parameters(demo):
@@ -326,13 +363,16 @@ def rehearse(demo):
         "ParameterPath": BASELINE_PATH,
         # Two containers, no fleet to spread: no random wait before the settings read.
         "MaxReadDelaySeconds": "0",
-        "AwsEndpointUrl": f"http://{MOTO}:5000",
+        # Parameter Store through the proxy to moto, compliance reports to the double.
+        "AwsEndpointUrl": demo.compliance_endpoint,
         "AwsRegion": "us-east-1",
+        **REHEARSAL_ONLY_PARAMETERS,
     }
     commands = [
         {
             "command": f"keel-ssm-baseline-{name}",
             "instance": name,
+            "instance_id": instance_id(name),
             "file": str(REPO_ROOT / "ssm_documents" / "keel-ssm-baseline.yml"),
             "agent": "new",
             "download_step": "DownloadBundle",
@@ -342,54 +382,106 @@ def rehearse(demo):
     ]
     started = time.monotonic()
     demo.say(f"  running keel-ssm-baseline on {', '.join(demo.targeted)} (apt installs inside; a few minutes)")
-    demo.playbook(
-        REPO_ROOT / "playbooks" / "rehearse.yml",
-        {
-            "keel_rehearsal_commands": commands,
-            "keel_rehearsal_bundle": str(download_bundle(demo)),
-            "keel_rehearsal_dir": str(demo.workdir / "rehearsal"),
-            "keel_rehearsal_instances": "instances",
-        },
-        inventory=("-i", str(inventory)),
-        extra_env={"ANSIBLE_PIPELINING": "True"},
-    )
+    demo.say(f"  rehearsal only: {REHEARSAL_ONLY_PARAMETERS} (containers have no SSM agent)")
+    try:
+        demo.playbook(
+            REPO_ROOT / "playbooks" / "rehearse.yml",
+            {
+                "keel_rehearsal_commands": commands,
+                "keel_rehearsal_bundle": str(download_bundle(demo)),
+                "keel_rehearsal_dir": str(demo.workdir / "rehearsal"),
+                "keel_rehearsal_instances": "instances",
+            },
+            inventory=("-i", str(inventory)),
+            extra_env={"ANSIBLE_PIPELINING": "True"},
+        )
+    except RuntimeError as exc:
+        # The baseline reports before its verdict fails the run: read the reports back
+        # (next step) to show which controls fail, then fail the demo.
+        demo.rehearsal_error = str(exc)
+        demo.say(f"  FAILED after {time.monotonic() - started:.0f} s: {exc}; output in {demo.workdir / 'rehearsal'}")
+        return
     demo.say(f"  done in {time.monotonic() - started:.0f} s")
 
 
-def read(name, command):
-    return docker("exec", name, "sh", "-c", command, check=False).stdout.strip()
+def compliance_table(instances, targeted, resources):
+    """The read-back as lines: one row per control, one column per instance (name, then
+    its id), each cell the item's status; the severity column is the items'. Then a
+    count per instance. `instances` maps name -> id; `resources` is compliance_info's."""
+    items = {entry["resource_id"]: {item["id"]: item for item in entry["items"]} for entry in resources}
+    controls = sorted({control for found in items.values() for control in found}, key=_control_order)
+    header = ["control", "severity", *instances]
+    ids = ["", "", *instances.values()]
+    rows = []
+    for control in controls:
+        found = [items.get(node, {}).get(control) for node in instances.values()]
+        severities = sorted({item["severity"] for item in found if item})
+        rows.append([control, "/".join(severities), *(item["status"] if item else "-" for item in found)])
+    counts = []
+    for name, node in instances.items():
+        statuses = [item["status"] for item in items.get(node, {}).values()]
+        if not statuses:
+            counts.append("no report" + ("" if name in targeted else " (not targeted)"))
+        else:
+            counts.append(f"{statuses.count('COMPLIANT')}/{len(statuses)} compliant")
+    table = [header, ids, *rows, ["", "", *counts]]
+    widths = [max(len(row[index]) for row in table) for index in range(len(header))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
 
 
-def compliance_summary(demo):
-    rows = [("instance", "status", "changed", "ansible-core", "faillock deny", "minlen", "auditd logs", "ufw")]
-    for name in INSTANCES:
-        if name not in demo.targeted:
-            rows.append((name, "not targeted", "-", "-", "-", "-", "-", "-"))
-            continue
-        log = (demo.workdir / "rehearsal" / "output" / f"keel-ssm-baseline-{name}.log").read_text()
-        recaps = [tuple(map(int, match)) for match in RECAP.findall(log)]
-        ok = bool(recaps) and all(failed == 0 and unreachable == 0 for _, _, unreachable, failed in recaps)
-        ufw = read(name, "ufw status | sed -n 1p | cut -d' ' -f2")
-        allowed = read(name, "ufw status | awk '/ALLOW|LIMIT/ && !/ on lo/ {print $1}' | sort -u | paste -sd,")
-        rows.append(
-            (
-                name,
-                "COMPLIANT" if ok else "NON_COMPLIANT",
-                str(sum(changed for _, changed, _, _ in recaps)),
-                read(name, "ansible-playbook --version | sed -n 's/.*core \\([0-9.]*\\).*/\\1/p'"),
-                read(name, "sed -n 's/^deny *= *//p' /etc/security/faillock.conf"),
-                read(name, "sed -n 's/^minlen *= *//p' /etc/security/pwquality.conf"),
-                read(name, "sed -n 's/^num_logs *= *//p' /etc/audit/auditd.conf"),
-                f"{ufw} ({allowed})",
-            )
-        )
-    widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
-    for row in rows:
-        demo.say("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
-    compliant = sum(1 for row in rows[1:] if row[1] == "COMPLIANT")
-    demo.summary.append(f"{compliant}/{len(demo.targeted)} targeted instances compliant with the baseline")
-    if compliant != len(demo.targeted):
-        raise RuntimeError("an instance is not compliant (see the rehearsal output under build/demo/rehearsal/output)")
+def _control_order(control):
+    """1.2.10 after 1.2.9; ids that are not dotted numbers (SSM.1) first, by name."""
+    parts = control.split(".")
+    return (1, [int(part) for part in parts], "") if all(p.isdigit() for p in parts) else (0, [], control)
+
+
+def compliance_problems(instances, targeted, resources):
+    """Why the read-back is not what the demo expects, one sentence each."""
+    items = {entry["resource_id"]: entry["items"] for entry in resources}
+    problems = []
+    for name, node in instances.items():
+        found = items.get(node, [])
+        if name in targeted and not found:
+            problems.append(f"{name} ({node}) has no compliance items: its report did not arrive")
+        elif name not in targeted and found:
+            problems.append(f"{name} ({node}) was not targeted but has {len(found)} compliance item(s)")
+        failing = [item["id"] for item in found if item["status"] != "COMPLIANT"]
+        if failing:
+            problems.append(f"{name} ({node}) does not comply with: {', '.join(failing)}")
+    return problems
+
+
+def compliance_read_back(demo):
+    """What the instances reported, read back through the Systems Manager API with
+    keel.ssm.compliance_info (ListComplianceItems per instance), never from the instances."""
+    instances = {name: instance_id(name) for name in INSTANCES}
+    out = demo.workdir / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    demo.playbook(
+        DEMO_DIR / "compliance.yml",
+        {
+            "demo_resource_ids": list(instances.values()),
+            "demo_compliance_type": COMPLIANCE_TYPE,
+            "demo_endpoint": demo.compliance_endpoint,
+            "demo_out": str(out),
+        },
+    )
+    resources = json.loads((out / "compliance.json").read_text(encoding="utf-8"))
+    demo.say(f"  {COMPLIANCE_TYPE}, per control and instance (ListComplianceItems at {demo.compliance_endpoint}):")
+    for line in compliance_table(instances, demo.targeted, resources):
+        demo.say(f"  {line}")
+    problems = compliance_problems(instances, demo.targeted, resources)
+    if demo.compliance.violations:
+        problems.append(f"requests that break the SSM service model: {demo.compliance.violations}")
+    if demo.rehearsal_error:
+        problems.append(f"the rehearsal failed: {demo.rehearsal_error}")
+    if problems:
+        raise RuntimeError("; ".join(problems))
+    reported = sum(1 for entry in resources if entry["items"])
+    demo.summary.append(
+        f"{reported}/{len(demo.targeted)} targeted instances reported every control compliant"
+        f" ({COMPLIANCE_TYPE}, read back with keel.ssm.compliance_info)"
+    )
 
 
 QUICK_STEPS = [
@@ -403,7 +495,7 @@ FLEET_STEPS = [
     ("Start the instances (containers with EC2-style tags as labels)", start_instances),
     ("Resolve the associations' tag targets", resolve_targets),
     ("Rehearse the keel-ssm-baseline document on the targeted instances", rehearse),
-    ("Compliance summary, read back from the instances", compliance_summary),
+    ("Compliance per control and instance, read back through the SSM API", compliance_read_back),
 ]
 
 

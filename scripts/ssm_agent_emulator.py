@@ -10,10 +10,12 @@ agent do with a schema 2.2 Command document before anything runs on an instance:
   `SSM_<Name>`, and every agent replaces `{{ Name }}` in the step inputs with the value;
 * `aws:downloadContent` places the content at `destinationPath`; here the caller supplies
   the file (the bundle) instead of S3;
-* `aws:runShellScript` runs `runCommand` joined by newlines with /bin/sh as root.
+* `aws:runShellScript` runs `runCommand` joined by newlines with /bin/sh as root, with
+  the agent's own variables in its environment: AWS_SSM_INSTANCE_ID (the managed node's
+  id, --instance-id) and AWS_SSM_REGION_NAME (--region), which every agent sets.
 
 Usage: ssm_agent_emulator.py DOCUMENT OUT_DIR [--param Name=value ...] [--agent old|new]
-           [--content STEP=LOCAL_FILE ...]
+           [--content STEP=LOCAL_FILE ...] [--instance-id ID] [--region REGION]
 OUT_DIR receives plan.json: the ordered steps, each either
 {"action": "download", "source": LOCAL_FILE, "destination": PATH} or
 {"action": "shell", "script": "step-N.sh", "env": {...}, "workingDirectory": ...}.
@@ -33,6 +35,10 @@ import yaml
 NEW_AGENT = "new"  # exports SSM_<Name> for ENV_VAR parameters
 OLD_AGENT = "old"  # older than 3.3.2746.0: only {{ }} substitution
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}")
+# A managed node's id as the agent knows it: an EC2 instance (i-, 8 or 17 hex digits) or a
+# hybrid-activated node (mi-, 17 hex digits).
+INSTANCE_ID = re.compile(r"^(i-[0-9a-f]{8}([0-9a-f]{9})?|mi-[0-9a-f]{17})$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 class RefusedCommand(ValueError):
@@ -118,12 +124,26 @@ def substitute(text, values):
     return PLACEHOLDER.sub(replace, text)
 
 
-def plan(document, given, agent=NEW_AGENT, contents=None):
+def agent_environment(instance_id=None, region=None):
+    """What every agent puts in a step's environment, whatever its version."""
+    env = {}
+    if instance_id is not None:
+        if not INSTANCE_ID.match(instance_id):
+            raise ValueError(f"--instance-id: i- and 8 or 17 hex digits, or mi- and 17, got {instance_id!r}")
+        env["AWS_SSM_INSTANCE_ID"] = instance_id
+    if region is not None:
+        if not REGION.match(region):
+            raise ValueError(f"--region: a region name such as eu-west-1, got {region!r}")
+        env["AWS_SSM_REGION_NAME"] = region
+    return env
+
+
+def plan(document, given, agent=NEW_AGENT, contents=None, instance_id=None, region=None):
     if str(document.get("schemaVersion")) != "2.2":
         raise RefusedCommand("only schemaVersion 2.2 Command documents are emulated")
     values = resolve_parameters(document, given)
     declared = document.get("parameters", {}) or {}
-    env = {}
+    env = agent_environment(instance_id, region)
     if agent == NEW_AGENT:
         for name, spec in declared.items():
             if spec.get("interpolationType") == "ENV_VAR":
@@ -186,14 +206,20 @@ def main(argv=None):
     parser.add_argument("--params-json", help="a JSON object of parameter values")
     parser.add_argument("--agent", choices=[NEW_AGENT, OLD_AGENT], default=NEW_AGENT)
     parser.add_argument("--content", action="append", default=[], help="STEP=LOCAL_FILE")
+    parser.add_argument("--instance-id", help="the managed node's id, exported as AWS_SSM_INSTANCE_ID")
+    parser.add_argument("--region", help="the node's region, exported as AWS_SSM_REGION_NAME")
     args = parser.parse_args(argv)
     given = json.loads(args.params_json) if args.params_json else {}
     for item in args.param:
         name, _, value = item.partition("=")
         given[name] = value
     contents = dict(item.split("=", 1) for item in args.content)
+    try:  # a usage error (exit 2 with usage), not a command the service refuses
+        agent_environment(args.instance_id, args.region)
+    except ValueError as exc:
+        parser.error(str(exc))
     try:
-        steps = plan(load_document(args.document), given, args.agent, contents)
+        steps = plan(load_document(args.document), given, args.agent, contents, args.instance_id, args.region)
     except RefusedCommand as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import sys
 import threading
 import time
 import urllib.parse
@@ -52,11 +53,30 @@ class TokenBucket:
             return False
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that hung up on a kept-alive connection is no error (botocore does, and
+        # make demo printed its traceback); anything else is printed as usual.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class AwsProxy:
     """Start with .start(); point boto3 at .url. Thread-safe counters."""
 
     def __init__(
-        self, upstream_url, rate_limit_tps=None, throttle_ratio=0.0, seed=0, inject=None, port=None, responder=None
+        self,
+        upstream_url,
+        rate_limit_tps=None,
+        throttle_ratio=0.0,
+        seed=0,
+        inject=None,
+        port=None,
+        responder=None,
+        host="127.0.0.1",
     ):
         parsed = urllib.parse.urlsplit(upstream_url)
         self.upstream = (parsed.hostname, parsed.port or 80)
@@ -69,7 +89,12 @@ class AwsProxy:
         # operation_name(method, path, headers) names REST calls, handle(method, path, headers,
         # body) answers them -> (status, headers, body), or None to forward to moto.
         self.responder = responder
-        self.port = port or free_port()
+        # The address to listen on: loopback unless a caller's clients live elsewhere (make
+        # demo's containers reach it at their Docker network's gateway); never 0.0.0.0.
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 (refused here, not bound)
+            raise ValueError("AwsProxy host: a specific address, not every interface")
+        self.host = host
+        self.port = port or free_port(host)
         self.counts = Counter()
         self.throttled = Counter()
         self.lock = threading.Lock()
@@ -80,7 +105,7 @@ class AwsProxy:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     # -- measurements -------------------------------------------------------------------
     def reset_counts(self):
@@ -185,8 +210,7 @@ class AwsProxy:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server((self.host, self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self

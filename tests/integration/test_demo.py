@@ -1,9 +1,11 @@
 """`make demo` (scripts/demo.py --quick): the moto container, parameter_tree loading both
 trees, feature flags deployed with AppConfig (through the AppConfig test double), a
 config rendered by ansible-playbook with both lookups (the SecureString masked in what
-it prints), and publish.yml (bundle in S3, documents, the one association's plan). The
+it prints), publish.yml (bundle in S3, documents, the one association's plan), and the SSM
+compliance test double listening on the demo network's gateway for the instances. The
 demo's fleet steps run playbooks/rehearse.yml, which the molecule scenario `rehearsal`
-covers; they are left out here to keep the suite fast."""
+covers; they are left out here to keep the suite fast. Its read-back step is tested
+without instances in test_demo_compliance.py."""
 
 from __future__ import annotations
 
@@ -40,6 +42,12 @@ def test_demo_renders_the_config_and_masks_the_secret():
     assert "tag:Role=web-server + tag:Environment=production, rate(30 minutes), compliance HIGH (AUTO)" in (
         completed.stdout
     )
+    # The compliance double waits where the instances can reach it: on the demo network's
+    # gateway, not loopback and not every interface.
+    listening = re.search(
+        r"SSM compliance \(TEST DOUBLE; moto has none\) before moto: http://([\d.]+):\d+,", completed.stdout
+    )
+    assert listening and listening.group(1) not in ("127.0.0.1", "0.0.0.0"), completed.stdout[-3000:]  # noqa: S104
     # Nothing of the demo's is left running.
     leftover = subprocess.run(
         ["docker", "ps", "-a", "--filter", "name=keel-demo-", "--format", "{{.Names}}"],

@@ -75,3 +75,36 @@ def test_cli_writes_plan(tmp_path):
     assert [step["action"] for step in manifest] == ["download", "shell"]
     assert "echo check" in (tmp_path / "out" / manifest[1]["script"]).read_text()
     assert emu.main([str(doc), str(tmp_path / "o2"), "--param", "Mode=x", "--content", "bundle=/b"]) == 2
+
+
+def test_every_agent_exports_the_instance_id_and_region():
+    for agent in (emu.NEW_AGENT, emu.OLD_AGENT):
+        steps = emu.plan(DOCUMENT, {}, agent, {"bundle": "/tmp/b.zip"}, "mi-0123456789abcdef0", "eu-west-1")
+        assert steps[1]["env"]["AWS_SSM_INSTANCE_ID"] == "mi-0123456789abcdef0"
+        assert steps[1]["env"]["AWS_SSM_REGION_NAME"] == "eu-west-1"
+
+
+@pytest.mark.parametrize("bad", [["--instance-id", "web-1"], ["--instance-id", "i-0123"], ["--region", "eu west"]])
+def test_cli_refuses_an_id_or_region_an_agent_cannot_have(tmp_path, bad, capsys):
+    document = tmp_path / "doc.json"
+    document.write_text(json.dumps(DOCUMENT))
+    with pytest.raises(SystemExit) as exited:
+        emu.main([str(document), str(tmp_path / "out"), "--content", "bundle=/tmp/b.zip", *bad])
+    assert exited.value.code == 2
+    assert bad[0] in capsys.readouterr().err
+
+
+def test_cli_writes_the_instance_id_into_the_plan(tmp_path):
+    document = tmp_path / "doc.json"
+    document.write_text(json.dumps(DOCUMENT))
+    args = [
+        str(document),
+        str(tmp_path / "out"),
+        "--content",
+        "bundle=/tmp/b.zip",
+        "--instance-id",
+        "i-0123456789abcdef0",
+    ]
+    assert emu.main(args) == 0
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert plan[1]["env"]["AWS_SSM_INSTANCE_ID"] == "i-0123456789abcdef0"
