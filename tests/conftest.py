@@ -36,6 +36,7 @@ pytest_plugins = [
     "tests.helpers.appconfig_fixture",
     "tests.helpers.pam_roots",
     "tests.helpers.collection_tarball",
+    "tests.helpers.compliance_fixture",
 ]
 
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.aws_proxy import AwsProxy
 from tests.helpers.fleet import PLAYBOOKS, VENV_BIN, run_playbook, secure_value
-from tests.helpers.ssm_compliance_double import SsmComplianceDouble
 
 PLAYBOOK = PLAYBOOKS / "baseline_compliance.yml"
 INSTANCE = "i-0123456789abcdef0"
@@ -56,11 +54,9 @@ def make_root(tmp_path):
 
 
 @pytest.fixture
-def double(moto):
-    responder = SsmComplianceDouble()
-    with AwsProxy(moto.url, responder=responder) as proxy:
-        responder.proxy = proxy
-        yield responder
+def double(compliance_double):
+    """The compliance test double (tests/helpers/compliance_fixture.py)."""
+    return compliance_double
 
 
 def run(tmp_path, endpoint, bin_dir=VENV_BIN, extra_vars=None, env=None, check=True):

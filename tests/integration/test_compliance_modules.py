@@ -12,19 +12,15 @@ import boto3
 import pytest
 
 from ansible_collections.keel.ssm.plugins.modules import compliance_info, compliance_report
-from tests.helpers.aws_proxy import AwsProxy
 from tests.helpers.module_runner import run_module
-from tests.helpers.ssm_compliance_double import SsmComplianceDouble
 
 CONTROLS = [("5.3.3.1.1", "HIGH"), ("4.2.7", "HIGH"), ("SSM.1", "MEDIUM")]
 
 
 @pytest.fixture
-def double(moto):
-    responder = SsmComplianceDouble()
-    with AwsProxy(moto.url, responder=responder) as proxy:
-        responder.proxy = proxy
-        yield responder
+def double(compliance_double):
+    """The compliance test double (tests/helpers/compliance_fixture.py)."""
+    return compliance_double
 
 
 def report(double, instance, failing=(), controls=CONTROLS, **extra):
