@@ -93,3 +93,63 @@ def test_a_failed_role_is_recorded_the_others_still_apply_and_the_run_fails_nami
     assert "pam" not in message and "auditd" not in message and "ufw" not in message
     assert CHECKSUM[7:] not in message
     assert "[WARNING]" not in output  # flush_handlers with `when` is accepted by both cores
+
+
+INSTANCE = "i-0fedcba9876543210"
+
+
+def test_a_failed_agent_role_is_reported_with_every_other_roles_controls(compliance_double, tmp_path, ansible):
+    """The same failing agent download, with the node's id known (the SSM agent's
+    AWS_SSM_INSTANCE_ID) and the compliance TEST DOUBLE as the endpoint: one report holds
+    every control of the four roles; SSM.1 is NON_COMPLIANT with the task its role failed
+    at; PAM's, auditd's and ufw's controls are there with their checks' own statuses (an
+    empty root of the test's own, so they do not hold: --check reports, the failed role
+    alone fails the run)."""
+    _version, bin_dir = ansible
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    cache.chmod(0o700)
+    root = tmp_path / "root"
+    root.mkdir()
+    variables = {
+        "ansible_become": False,
+        "ansible_python_interpreter": str(bin_dir / "python"),
+        "keel_ssm_agent_package_base_url": "http://127.0.0.1:9/ssm",
+        "keel_ssm_agent_package_checksum": CHECKSUM,
+        "keel_ssm_agent_version": "3.3.1142.0",
+        "_keel_ssm_agent_cache_dir": str(cache),
+        "_keel_baseline_compliance_root": str(root),
+        "keel_baseline_aws_endpoint_url": compliance_double.proxy.url,
+        "keel_baseline_aws_region": "us-east-1",
+    }
+    result = run_playbook(
+        BASELINE,
+        tmp_path,
+        compliance_double.proxy.url,
+        ["-i", "localhost,", "-c", "local", "--check", "--tags", "ssm_agent"],
+        variables,
+        forks=1,
+        verbosity=1,
+        bin_dir=bin_dir,
+        extra_env={"AWS_SSM_INSTANCE_ID": INSTANCE},
+    )
+    output = result.output
+    assert result.returncode != 0, output[-4000:]
+    ((key, report),) = compliance_double.reports.items()
+    assert key == ("ManagedInstance", INSTANCE, "Custom:KeelBaseline")
+    items = report["items"]
+    roles = {item["Details"]["Role"] for item in items.values()}
+    assert roles == {"keel.ssm.ssm_agent", "keel.ssm.pam", "keel.ssm.auditd", "keel.ssm.ufw"}, roles
+    assert items["SSM.1"]["Status"] == "NON_COMPLIANT"
+    assert items["SSM.1"]["Details"]["RoleFailed"] == f"role keel.ssm.ssm_agent failed at task: {DOWNLOAD_TASK}"
+    others = [item for cid, item in items.items() if cid != "SSM.1"]
+    assert others and all("RoleFailed" not in item["Details"] for item in others)
+    assert compliance_double.violations == []
+    # The report came before the verdict, which names the agent role alone.
+    sent = output.index(f"compliance report sent for {INSTANCE} (Custom:KeelBaseline)")
+    final = output.index("TASK [keel.ssm.baseline : Fail naming the roles that failed")
+    assert sent < final
+    (message,) = re.findall(r'fatal: \[localhost\]: FAILED! => \{.*"msg": "([^"]*)"', output[final:])
+    assert message.startswith("keel.ssm.baseline: 1 role(s) failed (every other role was still applied): ssm_agent")
+    assert "not compliant" not in message  # --check: controls that do not hold are reported, not failed on
+    assert CHECKSUM[7:] not in repr(items)
