@@ -130,7 +130,8 @@ def test_one_association_by_default_the_baseline_document(published):
     ]
     (item,) = plan
     assert (item["compliance_severity"], item["sync_compliance"]) == ("HIGH", "AUTO")
-    assert set(item["parameters"]) == {"BundleUrl", "BundleSha256", "ParameterPath"}
+    assert set(item["parameters"]) == {"BundleUrl", "BundleSha256", "ParameterPath", "MaxReadDelaySeconds"}
+    assert item["parameters"]["MaxReadDelaySeconds"] == "300"
 
 
 @pytest.mark.parametrize("opt_in", ["keel_publish_role_associations=true", "keel_publish_apply_ansible_playbooks=true"])
@@ -249,3 +250,11 @@ def test_republishing_an_unchanged_bundle_updates_no_association(published, stub
     assert result["changed"] is False, result
     assert calls == ["ListAssociations", "CreateAssociation", "ListAssociations", "DescribeAssociation"]
     assert result["association"]["parameters"]["BundleSha256"] == [plan[0]["parameters"]["BundleSha256"]]
+
+
+@pytest.mark.parametrize("delay", ["1801", "01", "-1", "five"])
+def test_a_read_delay_out_of_range_is_refused_naming_the_setting(tmp_path, delay):
+    """Refused before anything is built or called (the endpoint does not exist)."""
+    status, output = publish("http://127.0.0.1:9", tmp_path, f"keel_publish_max_read_delay={delay}", check=False)
+    assert status != 0
+    assert "keel_publish_max_read_delay: must be a whole number of seconds from 0 to 1800" in output, output[-2000:]
