@@ -45,8 +45,11 @@ COLLECTION_CONTENT = ("LICENSE", "meta/runtime.yml", "plugins", "roles")
 RUNNER = "scripts/keel_run.py"
 # Editor, Python and VCS leftovers a checkout may hold inside an allowed directory.
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".retry", ".orig", ".rej", ".swp", "~")
-# The one directory of a checkout (not of an installed collection) dest may be in.
-CHECKOUT_SCRATCH = "build"
+# The directories of a checkout (not of an installed collection) dest may be in: both are
+# git-ignored and in galaxy.yml's build_ignore. build/ takes make bundle's and make demo's
+# bundles; .ansible/ is the Makefile's ANSIBLE_HOME, where molecule keeps its scenarios'
+# ephemeral directories (the rehearsal and VM scenarios build their bundles there).
+CHECKOUT_SCRATCH = ("build", ".ansible")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 BUNDLE_ANSIBLE_CFG = """\
 # keel.ssm bundle: ansible-playbook run from this directory finds the bundled collection.
@@ -136,8 +139,9 @@ def check_dest(dest, root=COLLECTION_ROOT):
 
     An installed collection is shared and checked against its FILES.json: nothing is
     written in it. A checkout (galaxy.yml) may take the bundle in its build/ (make bundle,
-    make demo): galaxy.yml's build_ignore and .gitignore keep build/ out of the tarball and
-    of git, and the allow-list keeps it out of the next bundle."""
+    make demo) or .ansible/ (molecule's ephemeral directories): galaxy.yml's build_ignore and
+    .gitignore keep both out of the tarball and of git, and the allow-list keeps them out of
+    the next bundle."""
     if not dest:
         raise KeelRuleError("dest: required, the path of the zip to write (outside the collection)")
     dest = os.path.abspath(os.path.expanduser(dest))
@@ -145,7 +149,8 @@ def check_dest(dest, root=COLLECTION_ROOT):
     real_dest = os.path.realpath(dest)
     inside = real_dest == real_root or real_dest.startswith(real_root + os.sep)
     if inside and os.path.isfile(os.path.join(real_root, "galaxy.yml")):
-        inside = not real_dest.startswith(os.path.join(real_root, CHECKOUT_SCRATCH) + os.sep)
+        scratches = [os.path.join(real_root, scratch) + os.sep for scratch in CHECKOUT_SCRATCH]
+        inside = not any(real_dest.startswith(scratch) for scratch in scratches)
     if inside:
         raise KeelRuleError(
             f"dest: must be outside the collection's own directory ({real_root}), got {dest}; "

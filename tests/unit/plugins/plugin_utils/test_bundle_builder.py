@@ -36,9 +36,12 @@ def test_a_symlink_into_the_collection_is_inside_it(installed_root, tmp_path):
         bundle_builder.check_dest(str(tmp_path / "link" / "x.zip"), root=str(installed_root))
 
 
-def test_a_checkout_takes_the_bundle_in_build_only(tmp_path):
-    assert bundle_builder.check_dest(str(REPO_ROOT / "build" / "x.zip")) == str(REPO_ROOT / "build" / "x.zip")
-    for where in ("x.zip", "plugins/x.zip", "buildx/x.zip"):
+def test_a_checkout_takes_the_bundle_in_build_and_ansible_home_only(tmp_path):
+    """build/ (make bundle, make demo) and .ansible/ (the Makefile's ANSIBLE_HOME, where
+    molecule's rehearsal and vm scenarios build their bundles): git-ignored, never shipped."""
+    for where in ("build/x.zip", ".ansible/tmp/molecule.AbCd.vm/vm/rehearsal/keel-ssm-bundle.zip"):
+        assert bundle_builder.check_dest(str(REPO_ROOT / where)) == str(REPO_ROOT / where)
+    for where in ("x.zip", "plugins/x.zip", "buildx/x.zip", ".ansiblex/x.zip", ".ansible"):
         with pytest.raises(KeelRuleError, match=REFUSED):
             bundle_builder.check_dest(str(REPO_ROOT / where))
     assert bundle_builder.check_dest(str(tmp_path / "x.zip")) == str(tmp_path / "x.zip")
